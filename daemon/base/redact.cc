@@ -45,7 +45,9 @@ std::string redact(std::string_view text) {
     size_t vend = vstart;
     // "Authorization: Bearer xyz": mask to the end of the line.
     bool to_eol = out[i] == ':';
-    while (vend < out.size() && out[vend] != '\n' && (to_eol || (out[vend] != ' ' && out[vend] != '&'))) ++vend;
+    while (vend < out.size() && out[vend] != '\n' &&
+           (to_eol || (out[vend] != ' ' && out[vend] != '&')))
+      ++vend;
     if (vend > vstart) {
       out.replace(vstart, vend - vstart, kRedacted);
       i = vstart + kRedacted.size();

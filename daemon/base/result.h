@@ -18,14 +18,14 @@
 namespace sov {
 
 enum class ErrorCode {
-  kInvalidInput,   // malformed config, rule set, certificate, argument: exit 2
-  kNotFound,       // a file, target, rule or row that should be there is not
-  kIo,             // file system or socket failure
-  kTimeout,        // a deadline expired
-  kUnavailable,    // a server, token or database could not be reached or is busy
-  kCorrupt,        // stored data fails an integrity check (hash chain, schema)
-  kUnsupported,    // a newer schema, an algorithm this build cannot offer
-  kInternal,       // a bug caught at a boundary
+  kInvalidInput,  // malformed config, rule set, certificate, argument: exit 2
+  kNotFound,      // a file, target, rule or row that should be there is not
+  kIo,            // file system or socket failure
+  kTimeout,       // a deadline expired
+  kUnavailable,   // a server, token or database could not be reached or is busy
+  kCorrupt,       // stored data fails an integrity check (hash chain, schema)
+  kUnsupported,   // a newer schema, an algorithm this build cannot offer
+  kInternal,      // a bug caught at a boundary
 };
 
 std::string_view error_code_name(ErrorCode code);

@@ -26,7 +26,8 @@ std::optional<std::chrono::sys_days> parse_ymd(std::string_view s) {
       s[7] != '-' || !read_digits(s, 8, 2, &d)) {
     return std::nullopt;
   }
-  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+  std::chrono::year_month_day ymd{std::chrono::year{y},
+                                  std::chrono::month{static_cast<unsigned>(m)},
                                   std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
   return std::chrono::sys_days{ymd};
@@ -63,7 +64,8 @@ std::optional<TimePoint> parse_time(std::string_view s) {
       ++pos;
     }
     if (pos == start) return std::nullopt;
-    t += std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(frac * (1000000000 / scale)));
+    t +=
+        std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(frac * (1000000000 / scale)));
   }
   if (pos >= s.size()) return std::nullopt;  // RFC 3339 needs an offset
   if (s[pos] == 'Z' || s[pos] == 'z') {
@@ -111,14 +113,22 @@ std::optional<Duration> parse_duration(std::string_view s) {
     while (pos < s.size() && std::isalpha(static_cast<unsigned char>(s[pos]))) ++pos;
     std::string_view unit = s.substr(ustart, pos - ustart);
     using namespace std::chrono;
-    if (unit == "ms") total += duration_cast<Duration>(milliseconds(n));
-    else if (unit == "s") total += duration_cast<Duration>(seconds(n));
-    else if (unit == "m") total += duration_cast<Duration>(minutes(n));
-    else if (unit == "h") total += duration_cast<Duration>(hours(n));
-    else if (unit == "d") total += duration_cast<Duration>(days(n));
-    else if (unit == "w") total += duration_cast<Duration>(weeks(n));
-    else if (unit == "y") total += duration_cast<Duration>(days(365 * n));
-    else return std::nullopt;
+    if (unit == "ms")
+      total += duration_cast<Duration>(milliseconds(n));
+    else if (unit == "s")
+      total += duration_cast<Duration>(seconds(n));
+    else if (unit == "m")
+      total += duration_cast<Duration>(minutes(n));
+    else if (unit == "h")
+      total += duration_cast<Duration>(hours(n));
+    else if (unit == "d")
+      total += duration_cast<Duration>(days(n));
+    else if (unit == "w")
+      total += duration_cast<Duration>(weeks(n));
+    else if (unit == "y")
+      total += duration_cast<Duration>(days(365 * n));
+    else
+      return std::nullopt;
   }
   return total;
 }
@@ -126,9 +136,12 @@ std::optional<Duration> parse_duration(std::string_view s) {
 std::string format_duration(Duration d) {
   using namespace std::chrono;
   auto ms = duration_cast<milliseconds>(d).count();
-  struct Unit { int64_t ms; const char* name; };
-  static constexpr Unit kUnits[] = {{86400000LL * 7, "w"}, {86400000LL, "d"}, {3600000LL, "h"},
-                                    {60000LL, "m"}, {1000LL, "s"}};
+  struct Unit {
+    int64_t ms;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {
+      {86400000LL * 7, "w"}, {86400000LL, "d"}, {3600000LL, "h"}, {60000LL, "m"}, {1000LL, "s"}};
   if (ms == 0) return "0s";
   for (const auto& u : kUnits) {
     if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.name;

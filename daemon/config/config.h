@@ -30,8 +30,20 @@ namespace sov::config {
 inline constexpr const char* kDefaultConfigPath = "/etc/sovereignd/sovereignd.yaml";
 inline constexpr size_t kMaxConfigBytes = 4 * 1024 * 1024;
 
-enum class KeyType { kString, kInteger, kNumber, kBool, kDuration, kPercent, kDate, kList, kMap,
-                     kPath, kHostPort, kUrl };
+enum class KeyType {
+  kString,
+  kInteger,
+  kNumber,
+  kBool,
+  kDuration,
+  kPercent,
+  kDate,
+  kList,
+  kMap,
+  kPath,
+  kHostPort,
+  kUrl
+};
 
 // One row of the keyword table. `name` is dotted from the root of its scope: "schedule.interval",
 // "targets[].endpoint", "alerts[].url".
@@ -41,7 +53,7 @@ struct Keyword {
   std::string default_value;  // as written in YAML; "" = no default
   bool required = false;
   bool secret = false;
-  std::string kinds;  // for targets[] and alerts[] keys: the kinds that accept it ("" = all)
+  std::string kinds;        // for targets[] and alerts[] keys: the kinds that accept it ("" = all)
   std::string description;  // one line
 };
 
@@ -62,10 +74,10 @@ struct Schedule {
 };
 
 struct Config {
-  std::string file;    // absolute path of the file loaded ("" for text)
-  std::string sha256;  // of the file's bytes
-  std::string node;    // default: the host name
-  std::string store;   // absolute path of the SQLite file
+  std::string file;                // absolute path of the file loaded ("" for text)
+  std::string sha256;              // of the file's bytes
+  std::string node;                // default: the host name
+  std::string store;               // absolute path of the SQLite file
   std::vector<std::string> rules;  // rule directories, absolute
   bool strict_rules = false;
   Duration retention{0};  // 0 = keep every scan
@@ -87,9 +99,9 @@ Result<std::shared_ptr<const Config>> load_config(const std::string& path, Diagn
 // The same for an in-memory document; `file_name` appears in diagnostics, relative paths resolve
 // against `base_dir`.
 Result<std::shared_ptr<const Config>> load_config_text(const std::string& file_name,
-                                                      std::string_view text,
-                                                      const std::string& base_dir,
-                                                      Diagnostics* diags);
+                                                       std::string_view text,
+                                                       const std::string& base_dir,
+                                                       Diagnostics* diags);
 
 // The effective configuration as YAML, defaults filled in, secrets masked.
 std::string dump_redacted(const Config& config);

@@ -8,13 +8,20 @@ namespace sov::model {
 
 std::string_view status_name(Status s) {
   switch (s) {
-    case Status::kPass: return "pass";
-    case Status::kFail: return "fail";
-    case Status::kError: return "error";
-    case Status::kNotApplicable: return "not_applicable";
-    case Status::kManual: return "manual";
-    case Status::kStale: return "stale";
-    case Status::kWaived: return "waived";
+    case Status::kPass:
+      return "pass";
+    case Status::kFail:
+      return "fail";
+    case Status::kError:
+      return "error";
+    case Status::kNotApplicable:
+      return "not_applicable";
+    case Status::kManual:
+      return "manual";
+    case Status::kStale:
+      return "stale";
+    case Status::kWaived:
+      return "waived";
   }
   return "error";
 }
@@ -28,18 +35,23 @@ std::optional<Status> parse_status(std::string_view name) {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "medium";
 }
 
 std::optional<Severity> parse_severity(std::string_view name) {
-  for (Severity s : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
-                     Severity::kCritical}) {
+  for (Severity s :
+       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
     if (severity_name(s) == name) return s;
   }
   return std::nullopt;
@@ -47,10 +59,14 @@ std::optional<Severity> parse_severity(std::string_view name) {
 
 std::string_view source_kind_name(SourceKind k) {
   switch (k) {
-    case SourceKind::kObserved: return "observed";
-    case SourceKind::kDeclared: return "declared";
-    case SourceKind::kAttested: return "attested";
-    case SourceKind::kDerived: return "derived";
+    case SourceKind::kObserved:
+      return "observed";
+    case SourceKind::kDeclared:
+      return "declared";
+    case SourceKind::kAttested:
+      return "attested";
+    case SourceKind::kDerived:
+      return "derived";
   }
   return "observed";
 }
@@ -80,8 +96,9 @@ Result<FactPath> FactPath::parse(std::string_view text) {
     if (c == '[') {
       size_t close = text.find(']', i);
       if (close == std::string_view::npos) {
-        return fail(ErrorCode::kInvalidInput,
-                    "fact path '" + p.text_ + "': unclosed '[' at character " + std::to_string(i + 1));
+        return fail(
+            ErrorCode::kInvalidInput,
+            "fact path '" + p.text_ + "': unclosed '[' at character " + std::to_string(i + 1));
       }
       std::string_view inner = text.substr(i + 1, close - i - 1);
       Segment seg;
@@ -89,14 +106,16 @@ Result<FactPath> FactPath::parse(std::string_view text) {
         seg.kind = Segment::Kind::kWildcard;
         p.wildcard_ = true;
       } else if (!inner.empty() && inner.size() < 10 &&
-                 std::all_of(inner.begin(), inner.end(),
-                             [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
+                 std::all_of(inner.begin(), inner.end(), [](char ch) {
+                   return std::isdigit(static_cast<unsigned char>(ch));
+                 })) {
         seg.kind = Segment::Kind::kIndex;
         seg.index = std::stoul(std::string(inner));
       } else {
-        return fail(ErrorCode::kInvalidInput, "fact path '" + p.text_ +
-                                                  "': expected a number or '*' inside [] at character " +
-                                                  std::to_string(i + 2));
+        return fail(ErrorCode::kInvalidInput,
+                    "fact path '" + p.text_ +
+                        "': expected a number or '*' inside [] at character " +
+                        std::to_string(i + 2));
       }
       if (p.segments_.empty()) {
         return fail(ErrorCode::kInvalidInput, "fact path '" + p.text_ + "' starts with '['");
@@ -108,24 +127,26 @@ Result<FactPath> FactPath::parse(std::string_view text) {
     }
     if (c == '.') {
       if (expect_key) {
-        return fail(ErrorCode::kInvalidInput, "fact path '" + p.text_ + "': empty segment at character " +
-                                                  std::to_string(i + 1));
+        return fail(
+            ErrorCode::kInvalidInput,
+            "fact path '" + p.text_ + "': empty segment at character " + std::to_string(i + 1));
       }
       expect_key = true;
       ++i;
       continue;
     }
     if (!expect_key) {
-      return fail(ErrorCode::kInvalidInput, "fact path '" + p.text_ + "': expected '.' or '[' at character " +
-                                                std::to_string(i + 1));
+      return fail(
+          ErrorCode::kInvalidInput,
+          "fact path '" + p.text_ + "': expected '.' or '[' at character " + std::to_string(i + 1));
     }
     size_t end = i;
     while (end < text.size() && text[end] != '.' && text[end] != '[') {
       unsigned char ch = static_cast<unsigned char>(text[end]);
       if (!(std::isalnum(ch) || ch == '_' || ch == '-')) {
-        return fail(ErrorCode::kInvalidInput, "fact path '" + p.text_ + "': unexpected character '" +
-                                                  std::string(1, text[end]) + "' at character " +
-                                                  std::to_string(end + 1));
+        return fail(ErrorCode::kInvalidInput,
+                    "fact path '" + p.text_ + "': unexpected character '" +
+                        std::string(1, text[end]) + "' at character " + std::to_string(end + 1));
       }
       ++end;
     }
@@ -163,14 +184,15 @@ Result<bool> Facts::set(std::string_view dotted_path, Json value, const Source& 
   const auto& segs = path->segments();
   for (size_t i = 0; i < segs.size(); ++i) {
     if (segs[i].kind != FactPath::Segment::Kind::kKey) {
-      return fail(ErrorCode::kInvalidInput, "cannot set '" + std::string(dotted_path) + "': indices not allowed");
+      return fail(ErrorCode::kInvalidInput,
+                  "cannot set '" + std::string(dotted_path) + "': indices not allowed");
     }
     if (!node->is_object()) {
       if (node->is_null()) {
         *node = Json::object();
       } else {
-        return fail(ErrorCode::kInvalidInput,
-                    "cannot set '" + std::string(dotted_path) + "': '" + segs[i - 1].key + "' is not an object");
+        return fail(ErrorCode::kInvalidInput, "cannot set '" + std::string(dotted_path) + "': '" +
+                                                  segs[i - 1].key + "' is not an object");
       }
     }
     node = &(*node)[segs[i].key];
@@ -250,8 +272,8 @@ const Json* Facts::find_in(const Json& base, const FactPath& path) {
 const Json* Facts::find(const FactPath& path) const { return find_in(doc_, path); }
 
 namespace {
-void expand(const Json* node, const std::vector<FactPath::Segment>& segs, size_t i, std::string path,
-            std::vector<Facts::Match>* out) {
+void expand(const Json* node, const std::vector<FactPath::Segment>& segs, size_t i,
+            std::string path, std::vector<Facts::Match>* out) {
   for (; i < segs.size(); ++i) {
     const auto& seg = segs[i];
     switch (seg.kind) {
@@ -340,8 +362,8 @@ bool Attestation::applies(std::string_view rule, std::string_view target, TimePo
 }
 
 Json Attestation::to_json() const {
-  Json j = {{"kind", "attestation"}, {"rule", rule_id},         {"target", target_id},
-            {"status", status_name(status)}, {"by", by}, {"statement", statement},
+  Json j = {{"kind", "attestation"},         {"rule", rule_id}, {"target", target_id},
+            {"status", status_name(status)}, {"by", by},        {"statement", statement},
             {"date", format_date(date)},     {"file", file}};
   j["expires"] = expires ? Json(format_date(*expires)) : Json(nullptr);
   return j;
@@ -355,9 +377,14 @@ bool Waiver::applies(std::string_view rule, std::string_view target, TimePoint n
 }
 
 Json Waiver::to_json() const {
-  Json j = {{"kind", "waiver"}, {"id", id},     {"rule", rule_id},
-            {"target", target_id}, {"reason", reason}, {"by", by},
-            {"created", format_date(created)}, {"file", file}};
+  Json j = {{"kind", "waiver"},
+            {"id", id},
+            {"rule", rule_id},
+            {"target", target_id},
+            {"reason", reason},
+            {"by", by},
+            {"created", format_date(created)},
+            {"file", file}};
   j["expires"] = expires ? Json(format_date(*expires)) : Json(nullptr);
   return j;
 }
@@ -366,14 +393,22 @@ Json Waiver::to_json() const {
 
 std::string_view fact_type_name(FactType t) {
   switch (t) {
-    case FactType::kString: return "string";
-    case FactType::kNumber: return "number";
-    case FactType::kInteger: return "integer";
-    case FactType::kBool: return "bool";
-    case FactType::kDate: return "date";
-    case FactType::kList: return "list";
-    case FactType::kObject: return "object";
-    case FactType::kAny: return "any";
+    case FactType::kString:
+      return "string";
+    case FactType::kNumber:
+      return "number";
+    case FactType::kInteger:
+      return "integer";
+    case FactType::kBool:
+      return "bool";
+    case FactType::kDate:
+      return "date";
+    case FactType::kList:
+      return "list";
+    case FactType::kObject:
+      return "object";
+    case FactType::kAny:
+      return "any";
   }
   return "any";
 }

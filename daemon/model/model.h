@@ -56,8 +56,8 @@ std::string_view source_kind_name(SourceKind k);
 
 struct Source {
   SourceKind kind = SourceKind::kObserved;
-  std::string where;             // probe name and endpoint, config file, registry file + URL
-  std::optional<TimePoint> when; // when the fact was true; nullopt = unknown age
+  std::string where;              // probe name and endpoint, config file, registry file + URL
+  std::optional<TimePoint> when;  // when the fact was true; nullopt = unknown age
 
   Json to_json() const;
 };
@@ -114,8 +114,8 @@ class FactPath {
 class Facts {
  public:
   struct Match {
-    std::string path;                  // concrete path, indices filled in
-    const Json* value = nullptr;       // nullptr when the path is missing
+    std::string path;             // concrete path, indices filled in
+    const Json* value = nullptr;  // nullptr when the path is missing
   };
 
   Facts() = default;
@@ -178,10 +178,10 @@ struct Finding {
   std::optional<Status> raw_status;  // set when status == kWaived
   bool in_force = true;              // false before the rule's effective date
   std::optional<TimePoint> effective;
-  std::string message;      // why this status, in the operator's terms
+  std::string message;  // why this status, in the operator's terms
   std::string remediation;
   std::vector<EvidenceItem> evidence;
-  Json basis;               // waiver or attestation that decided the status, or null
+  Json basis;  // waiver or attestation that decided the status, or null
   TimePoint evaluated_at{};
 
   // The status that counts for "in-force failure": fail and in force, not waived.
@@ -195,7 +195,7 @@ struct Finding {
 
 struct Attestation {
   std::string rule_id;
-  std::string target_id;  // empty = every target
+  std::string target_id;          // empty = every target
   Status status = Status::kPass;  // pass or fail
   std::string by;
   std::string statement;

@@ -31,7 +31,7 @@ struct SourceRef {
 };
 
 struct RuleSetInfo {
-  std::string id;       // `ruleset:`
+  std::string id;  // `ruleset:`
   std::string title;
   std::string version;
   std::string framework;  // folder under rules/sets/, e.g. "secnumcloud"
@@ -83,14 +83,14 @@ class RuleBook;
 // warnings) go to `diags`. Returns kInvalidInput when any error was reported, kIo when a path
 // cannot be read.
 Result<std::shared_ptr<const RuleBook>> load_rules(const std::vector<std::string>& paths,
-                                                  const LoadOptions& options, Diagnostics* diags);
+                                                   const LoadOptions& options, Diagnostics* diags);
 
 // The same for one in-memory document (fuzzing and tests). `lists` may hold shared lists loaded
 // before. `file_name` is used in diagnostics only.
 Result<std::shared_ptr<const RuleBook>> load_rules_text(const std::string& file_name,
-                                                       std::string_view text,
-                                                       const LoadOptions& options,
-                                                       Diagnostics* diags);
+                                                        std::string_view text,
+                                                        const LoadOptions& options,
+                                                        Diagnostics* diags);
 
 // What evaluation needs besides facts. Pointers may be null (no attestations, no waivers).
 struct EvalContext {

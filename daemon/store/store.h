@@ -97,7 +97,8 @@ class Store {
   class Impl;
   // Opens or creates the database, creating its parent directory, applying migrations and
   // marking interrupted scans. kUnsupported for a newer schema; kIo/kCorrupt otherwise.
-  static Result<std::unique_ptr<Store>> open(const std::string& path, const StoreOptions& options = {});
+  static Result<std::unique_ptr<Store>> open(const std::string& path,
+                                             const StoreOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -109,8 +110,9 @@ class Store {
   // One transaction: the target row, the fact document (deduplicated), the target result and
   // every finding, chained. The findings' evidence and messages are stored as given (callers
   // redact secrets before).
-  Result<bool> record_target(int64_t scan_id, const model::Target& target, const model::Facts& facts,
-                             const ProbeOutcome& outcome, const std::vector<model::Finding>& findings);
+  Result<bool> record_target(int64_t scan_id, const model::Target& target,
+                             const model::Facts& facts, const ProbeOutcome& outcome,
+                             const std::vector<model::Finding>& findings);
   Result<bool> finish_scan(int64_t scan_id, const model::Json& summary, TimePoint finished);
 
   // Most recent first.

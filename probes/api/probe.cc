@@ -8,7 +8,8 @@ using model::FactType;
 
 std::vector<FactSchemaEntry> DeclaredProbe::fact_schema() const { return {}; }
 
-void DeclaredProbe::run(const model::Target& /*target*/, const ProbeContext& /*ctx*/, ProbeDone done) {
+void DeclaredProbe::run(const model::Target& /*target*/, const ProbeContext& /*ctx*/,
+                        ProbeDone done) {
   done(ProbeResult{});
 }
 
@@ -16,12 +17,14 @@ std::vector<FactSchemaEntry> core_fact_schema() {
   const char* core = "core";
   return {
       {"target.id", FactType::kString, FactType::kAny, "the target's id from the config", core},
-      {"target.kind", FactType::kString, FactType::kAny, "the target's kind (declared, tls, s3, ...)", core},
+      {"target.kind", FactType::kString, FactType::kAny,
+       "the target's kind (declared, tls, s3, ...)", core},
       {"target.tags", FactType::kObject, FactType::kAny, "the target's tags", core},
       {"target.tags.*", FactType::kList, FactType::kString,
        "the values of one tag, always a list (data_class: [health])", core},
       {"probe.status", FactType::kString, FactType::kAny, "ok or error", core},
-      {"probe.error", FactType::kString, FactType::kAny, "why the probe failed, null when ok", core},
+      {"probe.error", FactType::kString, FactType::kAny, "why the probe failed, null when ok",
+       core},
       {"probe.duration_seconds", FactType::kNumber, FactType::kAny, "how long the probe ran", core},
       {"probe.started", FactType::kDate, FactType::kAny, "when the probe started (RFC 3339)", core},
   };
@@ -43,8 +46,10 @@ std::vector<FactSchemaEntry> declarable_fact_schema() {
       {"provider.registry_id", s, a, "company registry id (SIREN, HRB, ...)", d},
       {"provider.seat_country", s, a, "ISO 3166-1 alpha-2 country of the registered office", d},
       {"provider.central_admin_country", s, a, "country of the central administration", d},
-      {"provider.principal_establishment_country", s, a, "country of the principal establishment", d},
-      {"provider.eu", b, a, "seat, central administration and principal establishment all in the EU", d},
+      {"provider.principal_establishment_country", s, a, "country of the principal establishment",
+       d},
+      {"provider.eu", b, a,
+       "seat, central administration and principal establishment all in the EU", d},
       {"provider.ultimate_parent.name", s, a, "ultimate parent company", d},
       {"provider.ultimate_parent.country", s, a, "ISO country of the ultimate parent", d},
       {"provider.ownership.non_eu_max_single_pct", n, a,
@@ -64,8 +69,10 @@ std::vector<FactSchemaEntry> declarable_fact_schema() {
       {"provider.certifications.secnumcloud.qualified_on", dt, a, "date of qualification", d},
       {"provider.certifications.secnumcloud.expires", dt, a, "end of the qualification", d},
       {"provider.certifications.hds.certified", b, a, "holds an HDS certificate", d},
-      {"provider.certifications.hds.version", FactType::kInteger, a, "HDS referential version (1 or 2)", d},
-      {"provider.certifications.hds.activities", l, FactType::kInteger, "certified HDS activities, 1 to 6", d},
+      {"provider.certifications.hds.version", FactType::kInteger, a,
+       "HDS referential version (1 or 2)", d},
+      {"provider.certifications.hds.activities", l, FactType::kInteger,
+       "certified HDS activities, 1 to 6", d},
       {"provider.certifications.hds.expires", dt, a, "end of the HDS certificate", d},
       {"provider.exposed_third_country_law", b, a,
        "provider or a subcontractor exposed to third-country law allowing access (HDS 30)", d},
@@ -74,7 +81,8 @@ std::vector<FactSchemaEntry> declarable_fact_schema() {
       {"provider.transfers.non_eea_access", b, a, "data accessed from outside the EEA (HDS 29)", d},
       {"provider.transfers.countries", l, s, "countries data is accessed from outside the EEA", d},
       {"provider.transfers.legal_basis", s, a, "adequacy, scc, bcr or none", d},
-      {"provider.transfers.mapping_url", s, a, "published map of transfers outside the EEA (HDS 31)", d},
+      {"provider.transfers.mapping_url", s, a,
+       "published map of transfers outside the EEA (HDS 31)", d},
       {"location.country", s, a, "ISO country where the data is stored", d},
       {"location.region", s, a, "provider region id (fr-par, eu-west-3)", d},
       {"storage.locations", l, FactType::kObject, "every place the data is stored", d},
