@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+// sovereignctl from the outside: exit codes, output, and the store it leaves, on the demo estate
+// and on broken inputs.
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+struct Run {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Run ctl(const std::string& args) {
+  std::string cmd = std::string(SOVEREIGNCTL) + " " + args + " 2>&1";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+Run ctl_stdout(const std::string& args) {
+  std::string cmd = std::string(SOVEREIGNCTL) + " " + args + " 2>/dev/null";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string demo_config() {
+  return sov::testing::source_dir() + "/packaging/examples/demo/sovereignd.yaml";
+}
+
+std::string rules_dir() { return sov::testing::source_dir() + "/rules"; }
+
+TEST(Cli, DemoScanReportsInForceFailuresWithExitThree) {
+  sov::testing::TempDir dir;
+  std::string db = dir.file("demo.db");
+  Run scan = ctl("scan --config " + demo_config() + " --db " + db);
+  EXPECT_EQ(scan.status, 3) << scan.out;
+  EXPECT_THAT(scan.out, HasSubstr("2 targets"));
+  EXPECT_THAT(scan.out, HasSubstr("SecNumCloud 3.2"));
+
+  Run js = ctl_stdout("findings --db " + db + " --format json");
+  ASSERT_EQ(js.status, 0) << js.out;
+  Json all = Json::parse(js.out);
+  ASSERT_TRUE(all.is_array());
+  ASSERT_FALSE(all.empty());
+  bool aws_fails_capital = false, scw_passes_capital = false;
+  for (const auto& f : all) {
+    EXPECT_FALSE(f["reference"].get<std::string>().empty());
+    EXPECT_EQ(f["hash"].get<std::string>().size(), 64u);
+    if (f["rule_id"] == "SNC-19.6-b1" && f["target"] == "hdh-aws-paris") {
+      aws_fails_capital = f["status"] == "fail";
+      EXPECT_EQ(f["evidence"][0]["value"], 100);
+    }
+    if (f["rule_id"] == "SNC-19.6-b1" && f["target"] == "hdh-scaleway-paris") {
+      scw_passes_capital = f["status"] == "pass";
+    }
+  }
+  EXPECT_TRUE(aws_fails_capital);
+  EXPECT_TRUE(scw_passes_capital);
+
+  Run failing = ctl("findings --db " + db + " --status fail --target hdh-aws-paris");
+  EXPECT_EQ(failing.status, 0);
+  EXPECT_THAT(failing.out, HasSubstr("SNC-19.6-b1"));
+  EXPECT_THAT(failing.out, Not(HasSubstr("hdh-scaleway-paris")));
+
+  Run verify = ctl("verify --db " + db);
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("ok:"));
+}
+
+TEST(Cli, VerifyNamesTheTamperedRow) {
+  sov::testing::TempDir dir;
+  std::string db = dir.file("demo.db");
+  ASSERT_EQ(ctl("scan --config " + demo_config() + " --db " + db).status, 3);
+  Run js = ctl_stdout("findings --db " + db + " --status fail --format json");
+  Json fails = Json::parse(js.out);
+  ASSERT_FALSE(fails.empty());
+  long long id = fails[0]["id"];
+  // An insider turns a failure into a pass, directly in SQLite, copying the encoding of a
+  // passing row.
+  sqlite3* h = nullptr;
+  std::string sql;
+  Run pass = ctl_stdout("findings --db " + db + " --status pass --format json");
+  Json passes = Json::parse(pass.out);
+  ASSERT_FALSE(passes.empty());
+  long long pass_id = passes[0]["id"];
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  sql = "UPDATE findings SET status = (SELECT status FROM findings WHERE id = " +
+        std::to_string(pass_id) + ") WHERE id = " + std::to_string(id);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_close(h);
+  Run verify = ctl("verify --db " + db);
+  EXPECT_EQ(verify.status, 1) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("first bad findings row: " + std::to_string(id)));
+}
+
+TEST(Cli, HistoryAndDiffBetweenTwoScans) {
+  sov::testing::TempDir dir;
+  std::string db = dir.file("d.db");
+  ASSERT_EQ(ctl("scan --config " + demo_config() + " --db " + db).status, 3);
+  ASSERT_EQ(ctl("scan --config " + demo_config() + " --db " + db).status, 3);
+  Run hist = ctl("history --db " + db);
+  EXPECT_EQ(hist.status, 0);
+  EXPECT_THAT(hist.out, HasSubstr("complete"));
+  Run hj = ctl_stdout("history --db " + db + " --format json");
+  Json h = Json::parse(hj.out);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0]["id"], 2);  // most recent first
+  Run diff = ctl("diff 1 2 --db " + db);
+  EXPECT_EQ(diff.status, 0) << diff.out;
+  EXPECT_THAT(diff.out, HasSubstr("0 new failures, 0 resolved, 0 changed"));
+  Run bad = ctl("diff 1 99 --db " + db);
+  EXPECT_NE(bad.status, 0);
+}
+
+TEST(Cli, ScanOfAnInvalidConfigExitsTwoWithPositions) {
+  sov::testing::TempDir dir;
+  std::string cfg = dir.write("bad.yaml", "store: x.db\ntargets:\n  - id: a\n    kind: declared\n    tgas: {}\n");
+  Run r = ctl("scan --config " + cfg + " --db " + dir.file("x.db"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(cfg + ":5:5: error:"));
+  EXPECT_THAT(r.out, HasSubstr("did you mean 'tags'?"));
+  Run check = ctl("config check " + cfg);
+  EXPECT_EQ(check.status, 2);
+  EXPECT_THAT(check.out, HasSubstr("did you mean 'tags'?"));
+}
+
+TEST(Cli, ShippedRulesValidateStrictlyAndTheirCasesPass) {
+  Run v = ctl("rules validate --strict " + rules_dir());
+  EXPECT_EQ(v.status, 0) << v.out;
+  Run t = ctl("rules test " + rules_dir());
+  EXPECT_EQ(t.status, 0) << t.out;
+  EXPECT_THAT(t.out, HasSubstr(" 0 failed"));
+  Run l = ctl("rules list " + rules_dir());
+  EXPECT_EQ(l.status, 0);
+  EXPECT_THAT(l.out, HasSubstr("SNC-19.6-b1"));
+  Run e = ctl("rules explain SNC-19.6-b1 --rules " + rules_dir());
+  EXPECT_EQ(e.status, 0) << e.out;
+  EXPECT_THAT(e.out, HasSubstr("provider.ownership.non_eu_max_single_pct"));
+  EXPECT_THAT(e.out, HasSubstr("SecNumCloud"));
+  Run nope = ctl("rules explain SNC-19.6-bl --rules " + rules_dir());
+  EXPECT_EQ(nope.status, 2);
+  EXPECT_THAT(nope.out, HasSubstr("did you mean"));
+}
+
+TEST(Cli, DemoConfigChecksClean) {
+  Run r = ctl("config check " + demo_config());
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const char* c : {"", "scan", "findings", "history", "diff", "verify", "rules", "rules validate",
+                        "rules test", "rules list", "rules explain", "config", "config check",
+                        "config schema"}) {
+    Run r = ctl(std::string(c) + " --help");
+    EXPECT_EQ(r.status, 0) << c << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr("Usage")) << c;
+  }
+}
+
+TEST(Cli, VersionNamesTheLibraries) {
+  Run r = ctl("--version");
+  EXPECT_EQ(r.status, 0);
+  for (const char* lib : {"OpenSSL", "SQLite", "yaml-cpp", "Boost"}) EXPECT_THAT(r.out, HasSubstr(lib));
+}
+
+TEST(Cli, MissingStoreIsARuntimeErrorNotACrash) {
+  sov::testing::TempDir dir;
+  Run r = ctl("findings --db " + dir.file("none.db"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, HasSubstr("no store at"));
+  Run s = ctl("findings --db " + dir.file("none.db") + " --status bogus");
+  EXPECT_EQ(s.status, 2);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(ctl("frobnicate").status, 2);
+  EXPECT_EQ(ctl("diff 1").status, 2);
+}
+
+}  // namespace
