@@ -22,7 +22,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev libexpected-dev
   libp11-kit-dev softhsm2 libmaxminddb-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  mandoc groff-base openssl
+  mandoc groff-base openssl clang-format
 )
 
 say() { printf '==> %s\n' "$*" >&2; }
