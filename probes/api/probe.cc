@@ -96,6 +96,11 @@ std::vector<FactSchemaEntry> declarable_fact_schema() {
       {"operations.support_documented", b, a,
        "support from outside the EU is documented and supervised from the EU", d},
       {"service.offer", s, a, "the provider offer the target uses", d},
+      {"service.secnumcloud_qualified", b, a,
+       "the offer the target uses is inside the provider's SecNumCloud-qualified scope", d},
+      {"service.in_hds_scope", b, a,
+       "the service and region the target uses are covered by the provider's HDS certificate", d},
+      {"operations.processing_countries", l, s, "countries the data is processed in", d},
   };
 }
 
