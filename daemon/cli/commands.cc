@@ -96,7 +96,10 @@ Result<std::unique_ptr<store::Store>> open_store(const StoreRef& ref) {
   if (!std::filesystem::exists(db, ec)) {
     return fail(ErrorCode::kNotFound, "no store at " + db + " (run `sovereignctl scan` first)");
   }
-  return store::Store::open(db);
+  // Read-only: safe beside a running daemon, which holds the writer lock.
+  store::StoreOptions options;
+  options.read_only = true;
+  return store::Store::open(db, options);
 }
 
 std::string pad(std::string s, size_t width) {

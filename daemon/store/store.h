@@ -3,8 +3,10 @@
 // The evidence store: SQLite in WAL mode, schema migrations by PRAGMA user_version.
 //
 // Tables: scans, targets, fact_docs (fact documents stored once per distinct content, keyed by
-// SHA-256), target_results, findings (hash-chained: hash = SHA-256(prev_hash || canonical JSON of
-// the finding)), waivers, outbox, checkpoints (chain heads recorded when old scans are pruned).
+// SHA-256), target_results, rules and details (what a finding says; both stored once and
+// referenced), findings (hash-chained: hash = SHA-256(prev_hash || canonical JSON of the
+// finding), see canonical_json()), waivers, outbox, checkpoints (chain heads recorded when old
+// scans are pruned). An unchanged rescan costs about 70 bytes per finding.
 //
 // Durability: record_target() writes one target's facts and findings in one transaction, so a
 // crash loses at most the target in flight. A scan still marked `running` when the store is
@@ -12,9 +14,14 @@
 // A database whose schema is newer than this binary's is refused (kUnsupported), never
 // rewritten.
 //
-// Threading: a Store is used from one thread at a time (the engine's writer). Several processes
-// may open the same file; SQLite's locking and a busy timeout arbitrate. Errors are values:
-// kIo / kUnavailable (busy, full) / kCorrupt / kUnsupported / kNotFound.
+// Threading: a Store is used from one thread at a time (the engine's writer). One process at a
+// time opens the file read-write (an flock on "<path>.lock" enforces it, so a second writer
+// cannot mark the first one's running scan `interrupted`); any number may open it read-only
+// (StoreOptions::read_only) beside it, which WAL allows; SQLite's locking and a busy timeout
+// arbitrate. Errors are values: kIo / kUnavailable (busy, full, locked by another writer) /
+// kCorrupt / kUnsupported / kNotFound / kInvalidInput (a call that breaks a precondition).
+//
+// Times are stored with nanosecond precision and come back exactly as recorded.
 
 #include <cstdint>
 #include <memory>
@@ -79,6 +86,9 @@ struct VerifyReport {
   std::optional<int64_t> first_bad_id;  // first findings row whose hash does not match
   std::string message;
   std::string head;  // hex hash of the last row (the chain head)
+  // Fact documents are content-addressed: each one's SHA-256 is recomputed too.
+  int64_t fact_docs_checked = 0;
+  std::optional<int64_t> first_bad_fact_doc;  // fact_docs row whose content does not match
 };
 
 struct PruneReport {
@@ -86,57 +96,119 @@ struct PruneReport {
   int64_t findings_removed = 0;
   int64_t fact_docs_removed = 0;
   std::string checkpoint_hash;  // chain head at the cut
+  int64_t details_removed = 0;  // finding details (message, evidence, basis) no longer used
+  // Scans old enough to go but kept because findings of a kept scan precede some of theirs in
+  // the chain (only a prefix of the chain can be cut).
+  int64_t scans_deferred = 0;
 };
 
 struct StoreOptions {
   std::chrono::milliseconds busy_timeout{5000};
+  // Read-only: no migration, no interrupted-scan marking, no writer lock; every writing call
+  // returns kUnsupported. For sovereignctl's offline queries beside a running daemon.
+  bool read_only = false;
+  // Clock for the store's own timestamps (checkpoint creation). nullptr = system clock. Not
+  // owned; must outlive the Store.
+  const Clock* clock = nullptr;
+};
+
+// What was recorded for one target in one scan, besides its findings.
+struct TargetRecord {
+  int64_t scan_id = 0;
+  std::string target_id;
+  std::string kind;
+  model::Facts facts;  // document and sources, as recorded
+  ProbeOutcome outcome;
 };
 
 class Store {
  public:
   class Impl;
-  // Opens or creates the database, creating its parent directory, applying migrations and
-  // marking interrupted scans. kUnsupported for a newer schema; kIo/kCorrupt otherwise.
+  /// Opens or creates the database, creating its parent directory, applying migrations and
+  /// marking scans left `running` as `interrupted` (read-write only). Errors: kUnsupported for a
+  /// newer schema or another application's database (the file is left untouched), kCorrupt for
+  /// a file that is not an SQLite database, kUnavailable when another writer holds the file,
+  /// kIo when it cannot be created or read.
   static Result<std::unique_ptr<Store>> open(const std::string& path,
                                              const StoreOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  /// The schema version of the open database (kSchemaVersion once open() succeeded).
   int schema_version() const;
   const std::string& path() const;
 
+  /// Starts a scan in state `running` and returns its id (ids grow with each scan).
   Result<int64_t> begin_scan(const ScanMeta& meta);
-  // One transaction: the target row, the fact document (deduplicated), the target result and
-  // every finding, chained. The findings' evidence and messages are stored as given (callers
-  // redact secrets before).
+  /// One transaction (BEGIN IMMEDIATE ... COMMIT): the target row (created or its last_seen
+  /// updated), the fact document and the sources (each deduplicated by SHA-256), the target
+  /// result and every finding, chained in order. The findings' evidence and messages are stored
+  /// as given (callers redact secrets before). On any error nothing of this target is stored.
+  /// Each finding's target_id must be empty (taken as target.id) or equal target.id.
+  /// Errors: kNotFound (no such scan), kInvalidInput (scan not running, target already recorded
+  /// in this scan, finding for another target), kUnavailable (busy, disk full), kIo.
   Result<bool> record_target(int64_t scan_id, const model::Target& target,
                              const model::Facts& facts, const ProbeOutcome& outcome,
                              const std::vector<model::Finding>& findings);
+  /// Marks a running scan `complete` with its summary. kNotFound, or kInvalidInput when the
+  /// scan is not running.
   Result<bool> finish_scan(int64_t scan_id, const model::Json& summary, TimePoint finished);
+  /// Marks a running scan `interrupted` (a scan abandoned at shutdown), keeping what it
+  /// recorded. kNotFound, or kInvalidInput when the scan is not running.
+  Result<bool> interrupt_scan(int64_t scan_id, TimePoint finished);
 
-  // Most recent first.
+  /// Most recent (highest id) first; limit 0 = all.
   Result<std::vector<ScanInfo>> scans(size_t limit = 0) const;
+  /// kNotFound if there is no such scan.
   Result<ScanInfo> scan(int64_t scan_id) const;
+  /// Findings in recording (id) order. An explicit scan that does not exist is kNotFound; no
+  /// scan with findings at all gives an empty list.
   Result<std::vector<StoredFinding>> findings(const FindingQuery& query) const;
-  // The fact document recorded for a target in a scan.
+  /// The fact document recorded for a target in a scan; kNotFound if none.
   Result<model::Json> facts(int64_t scan_id, const std::string& target_id) const;
+  /// Facts with their sources and the probe outcome for a target in a scan; kNotFound if none.
+  Result<TargetRecord> target_record(int64_t scan_id, const std::string& target_id) const;
 
-  // Recomputes the hash chain from the last checkpoint (or the start) and names the first row
-  // that does not match.
+  /// Recomputes the hash chain from the last checkpoint (or the start) and names the first row
+  /// that does not match: a changed row, or the row after a deleted one. Rows missing at the
+  /// end are detected against the scans' recorded ranges (a tamperer who also rewrites those is
+  /// caught only by comparing the head with one published in a report). Also rechecks every
+  /// fact document against its SHA-256. A broken chain is a report with ok = false, not an
+  /// error; errors are for failures to read (kIo, kUnavailable).
   Result<VerifyReport> verify() const;
 
-  // Deletes scans older than `keep_after` (and their findings, results and unreferenced fact
-  // documents), recording a checkpoint (the chain head at the cut) so the rest still verifies.
-  // The most recent complete scan is always kept.
+  /// The chain head (hex): the hash of the last finding, else the last checkpoint's head, else
+  /// 64 zeros. Cheap; reports carry it.
+  Result<std::string> chain_head() const;
+
+  /// Deletes scans that started before `keep_after` (and their findings, results, and the fact
+  /// documents and details nothing else uses), recording a checkpoint (the chain head at the
+  /// cut) so the rest still verifies. Kept always: the most recent complete scan, running
+  /// scans, and scans whose findings interleave with those of a kept scan (only a prefix of the
+  /// chain is cut). The prefix to delete is verified first: a broken chain is refused (kCorrupt)
+  /// rather than hidden behind a checkpoint. No VACUUM: freed pages are reused by later scans,
+  /// so the file stops growing instead of shrinking. Returns kUnsupported when read-only.
   Result<PruneReport> prune(TimePoint keep_after);
 
-  // Size of the database files in bytes (main file + WAL), for benchmarks and metrics.
+  /// Size of the database files in bytes (main file + WAL), for benchmarks and metrics.
   Result<int64_t> size_bytes() const;
+
+  /// Moves the WAL into the main file and truncates it (PRAGMA wal_checkpoint(TRUNCATE)), so
+  /// size_bytes() measures the data. SQLite also checkpoints by itself every 1000 pages.
+  Result<bool> checkpoint_wal();
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// The canonical JSON a finding's chain hash covers (hash = SHA-256(prev_hash || this)):
+/// nlohmann dump() of an object with keys basis, effective, evaluated_at, evidence, id,
+/// in_force, message, raw_status, reference, remediation, rule_id, ruleset, ruleset_version,
+/// scan_id, severity, source_url, status, target, title. Times are integer nanoseconds since
+/// the Unix epoch; evidence items are {path, value, missing (only if true), source {kind,
+/// where, when}}. Published so that an exported report can be re-verified outside sovereignd.
+std::string canonical_json(const StoredFinding& f);
 
 }  // namespace sov::store
