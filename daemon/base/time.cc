@@ -26,6 +26,8 @@ std::optional<std::chrono::sys_days> parse_ymd(std::string_view s) {
       s[7] != '-' || !read_digits(s, 8, 2, &d)) {
     return std::nullopt;
   }
+  // TimePoint counts nanoseconds from 1970: keep far from its +-292 year range.
+  if (y < 1900 || y > 2200) return std::nullopt;
   std::chrono::year_month_day ymd{std::chrono::year{y},
                                   std::chrono::month{static_cast<unsigned>(m)},
                                   std::chrono::day{static_cast<unsigned>(d)}};
@@ -113,6 +115,18 @@ std::optional<Duration> parse_duration(std::string_view s) {
     while (pos < s.size() && std::isalpha(static_cast<unsigned char>(s[pos]))) ++pos;
     std::string_view unit = s.substr(ustart, pos - ustart);
     using namespace std::chrono;
+    // Cap each part (and the total below) at 200 years so nanosecond arithmetic cannot overflow.
+    constexpr int64_t kMaxSeconds = 200LL * 366 * 86400;
+    int64_t unit_seconds = unit == "ms"  ? 0
+                           : unit == "s" ? 1
+                           : unit == "m" ? 60
+                           : unit == "h" ? 3600
+                           : unit == "d" ? 86400
+                           : unit == "w" ? 7 * 86400
+                           : unit == "y" ? 365 * 86400
+                                         : -1;
+    if (unit_seconds < 0) return std::nullopt;
+    if (unit_seconds > 0 && n > kMaxSeconds / unit_seconds) return std::nullopt;
     if (unit == "ms")
       total += duration_cast<Duration>(milliseconds(n));
     else if (unit == "s")
@@ -129,6 +143,7 @@ std::optional<Duration> parse_duration(std::string_view s) {
       total += duration_cast<Duration>(days(365 * n));
     else
       return std::nullopt;
+    if (total > duration_cast<Duration>(seconds(kMaxSeconds))) return std::nullopt;
   }
   return total;
 }

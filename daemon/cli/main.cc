@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/cli/probe_command.h"
 #include "daemon/config/config.h"
 
 namespace {
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
   auto* c_schema = c_config->add_subcommand("schema", "print every config key with its type, default and meaning");
   c_schema->add_option("--format", schema_format, "output: table or json")->default_val("table");
   c_schema->callback([&] { rc = cmd_config_schema(schema_format); });
+
+  sov::cli::add_probe_commands(app, &rc);
 
   // --version works without a subcommand.
   for (int i = 1; i < argc; ++i) {

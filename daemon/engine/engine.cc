@@ -172,7 +172,7 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       TargetResult tr;
       tr.target = target;
       tr.outcome = p.outcome;
-      tr.facts = assemble_facts(target, std::move(p.result), p.outcome, now, config.file);
+      tr.facts = assemble_facts(target, std::move(p.result), p.outcome, now, config.source_name);
       ruleset::EvalContext ctx{now, &config.attestations, &config.waivers};
       tr.findings = rules.evaluate(target, tr.facts, ctx);
       auto rec = store.record_target(summary.scan_id, target, tr.facts, tr.outcome, tr.findings);
@@ -226,9 +226,9 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       auto run = std::make_shared<Run>(io, i);
       run->started_steady = std::chrono::steady_clock::now();
       run->started_wall = clock.now();
-      auto deadline = run->started_steady +
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          config.schedule.probe_timeout);
+      auto deadline =
+          run->started_steady + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    config.schedule.probe_timeout);
       run->timer.expires_at(deadline);
       run->timer.async_wait([&, run](const boost::system::error_code& ec) {
         if (!ec) complete(run, {}, true);
@@ -245,7 +245,8 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       probes::ProbeContext ctx{&io, &clock, deadline};
       // Exception firewall: a probe that throws is a failed probe, not a dead scan.
       try {
-        probe->run(target, ctx, [&, run](probes::ProbeResult r) { complete(run, std::move(r), false); });
+        probe->run(target, ctx,
+                   [&, run](probes::ProbeResult r) { complete(run, std::move(r), false); });
       } catch (const std::exception& e) {
         probes::ProbeResult r;
         r.ok = false;

@@ -19,6 +19,7 @@
 #include "daemon/model/model.h"
 #include "daemon/ruleset/ruleset.h"
 #include "probes/api/probe.h"
+#include "probes/tls/tls_probe.h"
 #include "tests/support/temp_dir.h"
 
 namespace sov::ruleset {
@@ -43,6 +44,7 @@ const model::FactSchema& shipped_schema() {
     model::FactSchema s;
     s.add_all(probes::core_fact_schema());
     s.add_all(probes::declarable_fact_schema());
+    s.add_all(probes::tls::tls_fact_schema());
     return s;
   }();
   return schema;

@@ -92,6 +92,8 @@ TEST(Time, RejectsImpossibleOrMalformedDates) {
   EXPECT_FALSE(parse_time("2026-01-01T25:00:00Z"));
   EXPECT_FALSE(parse_time("yesterday"));
   EXPECT_FALSE(parse_time(""));
+  EXPECT_FALSE(parse_time("9999-01-01"));  // beyond what a nanosecond TimePoint holds
+  EXPECT_FALSE(parse_time("0001-01-01"));
 }
 
 TEST(Time, ParsesAndFormatsDurations) {
@@ -104,6 +106,8 @@ TEST(Time, ParsesAndFormatsDurations) {
   EXPECT_FALSE(parse_duration("d"));
   EXPECT_FALSE(parse_duration("5 days"));
   EXPECT_FALSE(parse_duration("-5s"));
+  EXPECT_FALSE(parse_duration("999999999y"));  // would overflow
+  EXPECT_FALSE(parse_duration("150y100y"));
   EXPECT_EQ(format_duration(duration_cast<Duration>(hours(48))), "2d");
   EXPECT_EQ(format_duration(duration_cast<Duration>(seconds(10))), "10s");
   EXPECT_EQ(format_duration(duration_cast<Duration>(milliseconds(1500))), "1500ms");
