@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/cli/commands.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+
+#include <unistd.h>
 
 #include "daemon/base/diag.h"
 #include "daemon/base/redact.h"
@@ -134,8 +134,8 @@ void print_findings_table(const std::vector<model::Finding>& findings) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"TARGET", "RULE", "STATUS", "SEVERITY", "REFERENCE", "MESSAGE"});
   for (const auto& f : findings) {
-    rows.push_back({f.target_id, f.rule_id, status_text(f), std::string(model::severity_name(f.severity)),
-                    f.reference, f.message});
+    rows.push_back({f.target_id, f.rule_id, status_text(f),
+                    std::string(model::severity_name(f.severity)), f.reference, f.message});
   }
   print_table(rows);
 }
@@ -147,7 +147,8 @@ bool valid_format(const std::string& format) { return format == "table" || forma
 // ---------------------------------------------------------------------------------------------
 
 int cmd_scan(const ScanArgs& args) {
-  if (!valid_format(args.format)) return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
+  if (!valid_format(args.format))
+    return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
   auto cfg = load_config_reporting(args.config);
   if (!cfg) return report(cfg.error());
   engine::ProbeRegistry probes = engine::builtin_probes();
@@ -160,10 +161,13 @@ int cmd_scan(const ScanArgs& args) {
   SystemClock clock;
   engine::ScanOptions opts{&clock, SOV_VERSION};
   std::vector<model::Finding> all;
-  auto summary = engine::run_scan(**cfg, **book, probes, **st, opts, [&](const engine::TargetResult& tr) {
-    if (!tr.outcome.ok) std::cerr << "probe.failed target=" << tr.target.id << " reason=\"" << tr.outcome.error << "\"\n";
-    all.insert(all.end(), tr.findings.begin(), tr.findings.end());
-  });
+  auto summary =
+      engine::run_scan(**cfg, **book, probes, **st, opts, [&](const engine::TargetResult& tr) {
+        if (!tr.outcome.ok)
+          std::cerr << "probe.failed target=" << tr.target.id << " reason=\"" << tr.outcome.error
+                    << "\"\n";
+        all.insert(all.end(), tr.findings.begin(), tr.findings.end());
+      });
   if (!summary) return report(summary.error());
 
   if (args.format == "json") {
@@ -196,7 +200,8 @@ int cmd_scan(const ScanArgs& args) {
 }
 
 int cmd_findings(const FindingsArgs& args) {
-  if (!valid_format(args.format)) return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
+  if (!valid_format(args.format))
+    return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
   store::FindingQuery q;
   if (!args.status.empty()) {
     q.status = model::parse_status(args.status);
@@ -236,7 +241,8 @@ int cmd_findings(const FindingsArgs& args) {
 }
 
 int cmd_history(const StoreRef& ref, size_t limit, const std::string& format) {
-  if (!valid_format(format)) return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
+  if (!valid_format(format))
+    return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
   auto st = open_store(ref);
   if (!st) return report(st.error());
   auto scans = (*st)->scans(limit);
@@ -256,14 +262,17 @@ int cmd_history(const StoreRef& ref, size_t limit, const std::string& format) {
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"SCAN", "STARTED", "STATE", "TARGETS", "PASS", "FAIL", "IN-FORCE", "ERROR", "NODE"});
+  rows.push_back(
+      {"SCAN", "STARTED", "STATE", "TARGETS", "PASS", "FAIL", "IN-FORCE", "ERROR", "NODE"});
   for (const auto& s : *scans) {
     auto count = [&](const char* k) {
-      const Json& f = s.summary.is_object() ? s.summary.value("findings", Json::object()) : Json::object();
+      const Json& f =
+          s.summary.is_object() ? s.summary.value("findings", Json::object()) : Json::object();
       return f.contains(k) ? f[k].dump() : std::string("-");
     };
     auto field = [&](const char* k) {
-      return s.summary.is_object() && s.summary.contains(k) ? s.summary[k].dump() : std::string("-");
+      return s.summary.is_object() && s.summary.contains(k) ? s.summary[k].dump()
+                                                            : std::string("-");
     };
     rows.push_back({std::to_string(s.id), format_rfc3339(s.meta.started),
                     std::string(store::scan_state_name(s.state)), field("targets"), count("pass"),
@@ -274,7 +283,8 @@ int cmd_history(const StoreRef& ref, size_t limit, const std::string& format) {
 }
 
 int cmd_diff(const StoreRef& ref, long long scan_a, long long scan_b, const std::string& format) {
-  if (!valid_format(format)) return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
+  if (!valid_format(format))
+    return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
   auto st = open_store(ref);
   if (!st) return report(st.error());
   auto load = [&](long long id) -> Result<std::vector<model::Finding>> {
@@ -300,14 +310,20 @@ int cmd_diff(const StoreRef& ref, long long scan_a, long long scan_b, const std:
     auto arr = [&](const std::vector<engine::FindingChange>& v) {
       Json out = Json::array();
       for (const auto& c : v) {
-        out.push_back({{"target", c.target_id}, {"rule", c.rule_id}, {"before", st_name(c.before)},
-                       {"after", st_name(c.after)}, {"reference", c.finding.reference},
+        out.push_back({{"target", c.target_id},
+                       {"rule", c.rule_id},
+                       {"before", st_name(c.before)},
+                       {"after", st_name(c.after)},
+                       {"reference", c.finding.reference},
                        {"message", c.finding.message}});
       }
       return out;
     };
-    Json out = {{"from", scan_a}, {"to", scan_b}, {"new_failures", arr(d.new_failures)},
-                {"resolved", arr(d.resolved)}, {"changed", arr(d.changed)}};
+    Json out = {{"from", scan_a},
+                {"to", scan_b},
+                {"new_failures", arr(d.new_failures)},
+                {"resolved", arr(d.resolved)},
+                {"changed", arr(d.changed)}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -318,7 +334,8 @@ int cmd_diff(const StoreRef& ref, long long scan_a, long long scan_b, const std:
   rows.push_back({"CHANGE", "TARGET", "RULE", "BEFORE", "AFTER", "REFERENCE"});
   auto add = [&](const char* what, const std::vector<engine::FindingChange>& v) {
     for (const auto& c : v) {
-      rows.push_back({what, c.target_id, c.rule_id, st_name(c.before), st_name(c.after), c.finding.reference});
+      rows.push_back(
+          {what, c.target_id, c.rule_id, st_name(c.before), st_name(c.after), c.finding.reference});
     }
   };
   add("new_failure", d.new_failures);
@@ -382,7 +399,8 @@ int cmd_rules_test(const RulesArgs& args) {
 }
 
 int cmd_rules_list(const RulesArgs& args) {
-  if (!valid_format(args.format)) return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
+  if (!valid_format(args.format))
+    return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
   auto paths = rule_paths(args);
   if (!paths) return report(paths.error());
   engine::ProbeRegistry probes = engine::builtin_probes();
@@ -391,8 +409,11 @@ int cmd_rules_list(const RulesArgs& args) {
   if (args.format == "json") {
     Json out = Json::array();
     for (const auto& r : (*book)->rules()) {
-      out.push_back({{"id", r.id}, {"ruleset", r.ruleset}, {"title", r.title},
-                     {"severity", model::severity_name(r.severity)}, {"reference", r.reference},
+      out.push_back({{"id", r.id},
+                     {"ruleset", r.ruleset},
+                     {"title", r.title},
+                     {"severity", model::severity_name(r.severity)},
+                     {"reference", r.reference},
                      {"effective", r.effective ? Json(format_date(*r.effective)) : Json(nullptr)},
                      {"manual", r.manual}});
     }
@@ -440,7 +461,8 @@ int cmd_rules_explain(const RulesArgs& args, const std::string& rule_id) {
     for (const auto& p : r->fact_paths) {
       const model::FactSchemaEntry* e = schema.lookup(p);
       std::cout << "\n    " << p;
-      if (e != nullptr) std::cout << " (" << model::fact_type_name(e->type) << "): " << e->description;
+      if (e != nullptr)
+        std::cout << " (" << model::fact_type_name(e->type) << "): " << e->description;
     }
     std::cout << "\n";
   }
@@ -467,13 +489,18 @@ int cmd_config_check(const std::string& file) {
 }
 
 int cmd_config_schema(const std::string& format) {
-  if (!valid_format(format)) return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
+  if (!valid_format(format))
+    return report(Error(ErrorCode::kInvalidInput, "--format must be table or json"));
   const auto& table = config::keyword_table();
   if (format == "json") {
     Json out = Json::array();
     for (const auto& k : table) {
-      out.push_back({{"name", k.name}, {"type", config::key_type_name(k.type)}, {"default", k.default_value},
-                     {"required", k.required}, {"secret", k.secret}, {"kinds", k.kinds},
+      out.push_back({{"name", k.name},
+                     {"type", config::key_type_name(k.type)},
+                     {"default", k.default_value},
+                     {"required", k.required},
+                     {"secret", k.secret},
+                     {"kinds", k.kinds},
                      {"description", k.description}});
     }
     std::cout << out.dump(2) << "\n";

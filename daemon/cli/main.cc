@@ -16,13 +16,15 @@ using namespace sov::cli;
 void add_store_options(CLI::App* cmd, StoreRef* ref) {
   cmd->add_option("--db", ref->db, "SQLite store to read (default: the config's `store`)");
   cmd->add_option("--config", ref->config,
-                  std::string("config file whose `store` to use (default ") + sov::config::kDefaultConfigPath + ")");
+                  std::string("config file whose `store` to use (default ") +
+                      sov::config::kDefaultConfigPath + ")");
 }
 
 void add_rules_options(CLI::App* cmd, RulesArgs* args, bool with_paths) {
   if (with_paths) {
     cmd->add_option("paths", args->paths,
-                    "rule directories or files (default: the config's `rules`, else /usr/share/sovereignd/rules)");
+                    "rule directories or files (default: the config's `rules`, else "
+                    "/usr/share/sovereignd/rules)");
   }
   cmd->add_option("--config", args->config, "config file whose `rules` to use");
   cmd->add_flag("--strict", args->strict, "treat warnings (undeclared fact paths) as errors");
@@ -31,8 +33,9 @@ void add_rules_options(CLI::App* cmd, RulesArgs* args, bool with_paths) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"sovereignctl: audit hosting against EU sovereign-hosting law, read and verify findings",
-               "sovereignctl"};
+  CLI::App app{
+      "sovereignctl: audit hosting against EU sovereign-hosting law, read and verify findings",
+      "sovereignctl"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "print help for every command");
   bool show_version = false;
@@ -42,8 +45,10 @@ int main(int argc, char** argv) {
   int rc = kExitOk;
 
   ScanArgs scan;
-  auto* c_scan = app.add_subcommand("scan", "one-shot audit: load config and rules, probe, judge, store, summarise");
-  c_scan->add_option("--config", scan.config, "config file")->default_val(sov::config::kDefaultConfigPath);
+  auto* c_scan = app.add_subcommand(
+      "scan", "one-shot audit: load config and rules, probe, judge, store, summarise");
+  c_scan->add_option("--config", scan.config, "config file")
+      ->default_val(sov::config::kDefaultConfigPath);
   c_scan->add_option("--db", scan.db, "SQLite store to write (default: the config's `store`)");
   c_scan->add_flag("--strict", scan.strict, "treat rule warnings as errors");
   c_scan->add_option("--format", scan.format, "output: table or json")->default_val("table");
@@ -51,9 +56,11 @@ int main(int argc, char** argv) {
 
   FindingsArgs fa;
   long long fa_scan = 0;
-  auto* c_findings = app.add_subcommand("findings", "list findings of a scan (default: the latest)");
+  auto* c_findings =
+      app.add_subcommand("findings", "list findings of a scan (default: the latest)");
   add_store_options(c_findings, &fa.store);
-  c_findings->add_option("--status", fa.status, "only this status (pass fail error not_applicable manual stale waived)");
+  c_findings->add_option("--status", fa.status,
+                         "only this status (pass fail error not_applicable manual stale waived)");
   c_findings->add_option("--rule", fa.rule, "only this rule id");
   c_findings->add_option("--target", fa.target, "only this target id");
   auto* o_scan = c_findings->add_option("--scan", fa_scan, "scan id (default: the latest)");
@@ -83,7 +90,8 @@ int main(int argc, char** argv) {
   c_diff->callback([&] { rc = cmd_diff(diff_store, diff_a, diff_b, diff_format); });
 
   StoreRef verify_store;
-  auto* c_verify = app.add_subcommand("verify", "recompute the findings hash chain and name the first row that does not match");
+  auto* c_verify = app.add_subcommand(
+      "verify", "recompute the findings hash chain and name the first row that does not match");
   add_store_options(c_verify, &verify_store);
   c_verify->callback([&] { rc = cmd_verify(verify_store); });
 
@@ -91,17 +99,20 @@ int main(int argc, char** argv) {
   c_rules->require_subcommand(1);
   RulesArgs rv, rt, rl, re;
   std::string explain_id;
-  auto* c_rv = c_rules->add_subcommand("validate", "load and validate rule sets; print every error with its position");
+  auto* c_rv = c_rules->add_subcommand(
+      "validate", "load and validate rule sets; print every error with its position");
   add_rules_options(c_rv, &rv, true);
   c_rv->callback([&] { rc = cmd_rules_validate(rv); });
-  auto* c_rt = c_rules->add_subcommand("test", "run the *.cases.yaml beside the rule sets; name each mismatch");
+  auto* c_rt = c_rules->add_subcommand(
+      "test", "run the *.cases.yaml beside the rule sets; name each mismatch");
   add_rules_options(c_rt, &rt, true);
   c_rt->callback([&] { rc = cmd_rules_test(rt); });
   auto* c_rl = c_rules->add_subcommand("list", "list the rules with their legal references");
   add_rules_options(c_rl, &rl, true);
   c_rl->add_option("--format", rl.format, "output: table or json")->default_val("table");
   c_rl->callback([&] { rc = cmd_rules_list(rl); });
-  auto* c_re = c_rules->add_subcommand("explain", "show one rule: its law, source, condition and the facts it reads");
+  auto* c_re = c_rules->add_subcommand(
+      "explain", "show one rule: its law, source, condition and the facts it reads");
   c_re->add_option("rule_id", explain_id, "rule id, e.g. SNC-19.6-b1")->required();
   c_re->add_option("--rules", re.paths, "rule directories (default: the config's `rules`)");
   c_re->add_option("--config", re.config, "config file whose `rules` to use");
@@ -110,11 +121,14 @@ int main(int argc, char** argv) {
   auto* c_config = app.add_subcommand("config", "check a config file, print the keyword table");
   c_config->require_subcommand(1);
   std::string check_file = sov::config::kDefaultConfigPath;
-  auto* c_check = c_config->add_subcommand("check", "validate a config file and the rules it names, exactly as the daemon does");
-  c_check->add_option("file", check_file, "config file")->default_val(sov::config::kDefaultConfigPath);
+  auto* c_check = c_config->add_subcommand(
+      "check", "validate a config file and the rules it names, exactly as the daemon does");
+  c_check->add_option("file", check_file, "config file")
+      ->default_val(sov::config::kDefaultConfigPath);
   c_check->callback([&] { rc = cmd_config_check(check_file); });
   std::string schema_format = "table";
-  auto* c_schema = c_config->add_subcommand("schema", "print every config key with its type, default and meaning");
+  auto* c_schema = c_config->add_subcommand(
+      "schema", "print every config key with its type, default and meaning");
   c_schema->add_option("--format", schema_format, "output: table or json")->default_val("table");
   c_schema->callback([&] { rc = cmd_config_schema(schema_format); });
 

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // sovereignctl from the outside: exit codes, output, and the store it leaves, on the demo estate
 // and on broken inputs.
-#include <sqlite3.h>
-#include <sys/wait.h>
-
 #include <array>
 #include <cstdio>
 #include <string>
@@ -11,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <sys/wait.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -19,14 +18,14 @@ namespace {
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-struct Run {
+struct CtlRun {
   int status = -1;
   std::string out;  // stdout and stderr together
 };
 
-Run ctl(const std::string& args) {
+CtlRun ctl(const std::string& args) {
   std::string cmd = std::string(SOVEREIGNCTL) + " " + args + " 2>&1";
-  Run r;
+  CtlRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   std::array<char, 4096> buf{};
@@ -37,9 +36,9 @@ Run ctl(const std::string& args) {
   return r;
 }
 
-Run ctl_stdout(const std::string& args) {
+CtlRun ctl_stdout(const std::string& args) {
   std::string cmd = std::string(SOVEREIGNCTL) + " " + args + " 2>/dev/null";
-  Run r;
+  CtlRun r;
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf{};
   size_t n = 0;
@@ -58,12 +57,12 @@ std::string rules_dir() { return sov::testing::source_dir() + "/rules"; }
 TEST(Cli, DemoScanReportsInForceFailuresWithExitThree) {
   sov::testing::TempDir dir;
   std::string db = dir.file("demo.db");
-  Run scan = ctl("scan --config " + demo_config() + " --db " + db);
+  CtlRun scan = ctl("scan --config " + demo_config() + " --db " + db);
   EXPECT_EQ(scan.status, 3) << scan.out;
   EXPECT_THAT(scan.out, HasSubstr("2 targets"));
   EXPECT_THAT(scan.out, HasSubstr("SecNumCloud 3.2"));
 
-  Run js = ctl_stdout("findings --db " + db + " --format json");
+  CtlRun js = ctl_stdout("findings --db " + db + " --format json");
   ASSERT_EQ(js.status, 0) << js.out;
   Json all = Json::parse(js.out);
   ASSERT_TRUE(all.is_array());
@@ -83,12 +82,12 @@ TEST(Cli, DemoScanReportsInForceFailuresWithExitThree) {
   EXPECT_TRUE(aws_fails_capital);
   EXPECT_TRUE(scw_passes_capital);
 
-  Run failing = ctl("findings --db " + db + " --status fail --target hdh-aws-paris");
+  CtlRun failing = ctl("findings --db " + db + " --status fail --target hdh-aws-paris");
   EXPECT_EQ(failing.status, 0);
   EXPECT_THAT(failing.out, HasSubstr("SNC-19.6-b1"));
-  EXPECT_THAT(failing.out, Not(HasSubstr("hdh-scaleway-paris")));
+  EXPECT_THAT(failing.out, ::testing::Not(HasSubstr("hdh-scaleway-paris")));
 
-  Run verify = ctl("verify --db " + db);
+  CtlRun verify = ctl("verify --db " + db);
   EXPECT_EQ(verify.status, 0) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("ok:"));
 }
@@ -97,7 +96,7 @@ TEST(Cli, VerifyNamesTheTamperedRow) {
   sov::testing::TempDir dir;
   std::string db = dir.file("demo.db");
   ASSERT_EQ(ctl("scan --config " + demo_config() + " --db " + db).status, 3);
-  Run js = ctl_stdout("findings --db " + db + " --status fail --format json");
+  CtlRun js = ctl_stdout("findings --db " + db + " --status fail --format json");
   Json fails = Json::parse(js.out);
   ASSERT_FALSE(fails.empty());
   long long id = fails[0]["id"];
@@ -105,7 +104,7 @@ TEST(Cli, VerifyNamesTheTamperedRow) {
   // passing row.
   sqlite3* h = nullptr;
   std::string sql;
-  Run pass = ctl_stdout("findings --db " + db + " --status pass --format json");
+  CtlRun pass = ctl_stdout("findings --db " + db + " --status pass --format json");
   Json passes = Json::parse(pass.out);
   ASSERT_FALSE(passes.empty());
   long long pass_id = passes[0]["id"];
@@ -115,7 +114,7 @@ TEST(Cli, VerifyNamesTheTamperedRow) {
   char* err = nullptr;
   ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
   sqlite3_close(h);
-  Run verify = ctl("verify --db " + db);
+  CtlRun verify = ctl("verify --db " + db);
   EXPECT_EQ(verify.status, 1) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("first bad findings row: " + std::to_string(id)));
 }
@@ -125,77 +124,79 @@ TEST(Cli, HistoryAndDiffBetweenTwoScans) {
   std::string db = dir.file("d.db");
   ASSERT_EQ(ctl("scan --config " + demo_config() + " --db " + db).status, 3);
   ASSERT_EQ(ctl("scan --config " + demo_config() + " --db " + db).status, 3);
-  Run hist = ctl("history --db " + db);
+  CtlRun hist = ctl("history --db " + db);
   EXPECT_EQ(hist.status, 0);
   EXPECT_THAT(hist.out, HasSubstr("complete"));
-  Run hj = ctl_stdout("history --db " + db + " --format json");
+  CtlRun hj = ctl_stdout("history --db " + db + " --format json");
   Json h = Json::parse(hj.out);
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0]["id"], 2);  // most recent first
-  Run diff = ctl("diff 1 2 --db " + db);
+  CtlRun diff = ctl("diff 1 2 --db " + db);
   EXPECT_EQ(diff.status, 0) << diff.out;
   EXPECT_THAT(diff.out, HasSubstr("0 new failures, 0 resolved, 0 changed"));
-  Run bad = ctl("diff 1 99 --db " + db);
+  CtlRun bad = ctl("diff 1 99 --db " + db);
   EXPECT_NE(bad.status, 0);
 }
 
 TEST(Cli, ScanOfAnInvalidConfigExitsTwoWithPositions) {
   sov::testing::TempDir dir;
-  std::string cfg = dir.write("bad.yaml", "store: x.db\ntargets:\n  - id: a\n    kind: declared\n    tgas: {}\n");
-  Run r = ctl("scan --config " + cfg + " --db " + dir.file("x.db"));
+  std::string cfg =
+      dir.write("bad.yaml", "store: x.db\ntargets:\n  - id: a\n    kind: declared\n    tgas: {}\n");
+  CtlRun r = ctl("scan --config " + cfg + " --db " + dir.file("x.db"));
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr(cfg + ":5:5: error:"));
   EXPECT_THAT(r.out, HasSubstr("did you mean 'tags'?"));
-  Run check = ctl("config check " + cfg);
+  CtlRun check = ctl("config check " + cfg);
   EXPECT_EQ(check.status, 2);
   EXPECT_THAT(check.out, HasSubstr("did you mean 'tags'?"));
 }
 
 TEST(Cli, ShippedRulesValidateStrictlyAndTheirCasesPass) {
-  Run v = ctl("rules validate --strict " + rules_dir());
+  CtlRun v = ctl("rules validate --strict " + rules_dir());
   EXPECT_EQ(v.status, 0) << v.out;
-  Run t = ctl("rules test " + rules_dir());
+  CtlRun t = ctl("rules test " + rules_dir());
   EXPECT_EQ(t.status, 0) << t.out;
   EXPECT_THAT(t.out, HasSubstr(" 0 failed"));
-  Run l = ctl("rules list " + rules_dir());
+  CtlRun l = ctl("rules list " + rules_dir());
   EXPECT_EQ(l.status, 0);
   EXPECT_THAT(l.out, HasSubstr("SNC-19.6-b1"));
-  Run e = ctl("rules explain SNC-19.6-b1 --rules " + rules_dir());
+  CtlRun e = ctl("rules explain SNC-19.6-b1 --rules " + rules_dir());
   EXPECT_EQ(e.status, 0) << e.out;
   EXPECT_THAT(e.out, HasSubstr("provider.ownership.non_eu_max_single_pct"));
   EXPECT_THAT(e.out, HasSubstr("SecNumCloud"));
-  Run nope = ctl("rules explain SNC-19.6-bl --rules " + rules_dir());
+  CtlRun nope = ctl("rules explain SNC-19.6-bl --rules " + rules_dir());
   EXPECT_EQ(nope.status, 2);
   EXPECT_THAT(nope.out, HasSubstr("did you mean"));
 }
 
 TEST(Cli, DemoConfigChecksClean) {
-  Run r = ctl("config check " + demo_config());
+  CtlRun r = ctl("config check " + demo_config());
   EXPECT_EQ(r.status, 0) << r.out;
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* c : {"", "scan", "findings", "history", "diff", "verify", "rules", "rules validate",
-                        "rules test", "rules list", "rules explain", "config", "config check",
-                        "config schema"}) {
-    Run r = ctl(std::string(c) + " --help");
+  for (const char* c :
+       {"", "scan", "findings", "history", "diff", "verify", "rules", "rules validate",
+        "rules test", "rules list", "rules explain", "config", "config check", "config schema"}) {
+    CtlRun r = ctl(std::string(c) + " --help");
     EXPECT_EQ(r.status, 0) << c << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("Usage")) << c;
   }
 }
 
 TEST(Cli, VersionNamesTheLibraries) {
-  Run r = ctl("--version");
+  CtlRun r = ctl("--version");
   EXPECT_EQ(r.status, 0);
-  for (const char* lib : {"OpenSSL", "SQLite", "yaml-cpp", "Boost"}) EXPECT_THAT(r.out, HasSubstr(lib));
+  for (const char* lib : {"OpenSSL", "SQLite", "yaml-cpp", "Boost"})
+    EXPECT_THAT(r.out, HasSubstr(lib));
 }
 
 TEST(Cli, MissingStoreIsARuntimeErrorNotACrash) {
   sov::testing::TempDir dir;
-  Run r = ctl("findings --db " + dir.file("none.db"));
+  CtlRun r = ctl("findings --db " + dir.file("none.db"));
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.out, HasSubstr("no store at"));
-  Run s = ctl("findings --db " + dir.file("none.db") + " --status bogus");
+  CtlRun s = ctl("findings --db " + dir.file("none.db") + " --status bogus");
   EXPECT_EQ(s.status, 2);
 }
 

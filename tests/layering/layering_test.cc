@@ -53,8 +53,9 @@ const std::map<std::string, std::set<std::string>>& third_party() {
   static const std::map<std::string, std::set<std::string>> kThirdParty = {
       {"yaml-cpp/", {"daemon/config", "daemon/ruleset"}},
       {"sqlite3.h", {"daemon/store", "daemon/cli"}},  // cli: --version only
-      {"boost/asio", {"daemon/net", "probes/api", "daemon/engine", "daemon/control", "daemon/app",
-                      "probes/tls", "probes/storage", "probes/keys", "probes/jurisdiction"}},
+      {"boost/asio",
+       {"daemon/net", "probes/api", "daemon/engine", "daemon/control", "daemon/app", "probes/tls",
+        "probes/storage", "probes/keys", "probes/jurisdiction"}},
       {"boost/beast", {"daemon/net", "daemon/app", "daemon/metrics", "probes/storage"}},
   };
   return kThirdParty;
@@ -106,7 +107,8 @@ TEST(Layering, IncludesFollowTheAllowedMap) {
   // headers; a module's internal headers (included by its own .cc files only) may.
   std::set<std::string> public_headers;
   for (const auto& inc : includes) {
-    if (inc.quoted && module_of(inc.target) != module_of(inc.file)) public_headers.insert(inc.target);
+    if (inc.quoted && module_of(inc.target) != module_of(inc.file))
+      public_headers.insert(inc.target);
   }
   for (const auto& inc : includes) {
     std::string mod = module_of(inc.file);
@@ -123,12 +125,12 @@ TEST(Layering, IncludesFollowTheAllowedMap) {
     }
     for (const auto& [prefix, mods] : third_party()) {
       if (inc.target.rfind(prefix, 0) != 0) continue;
-      EXPECT_TRUE(mods.count(mod) != 0) << where << mod << " may not include <" << inc.target << ">";
+      EXPECT_TRUE(mods.count(mod) != 0)
+          << where << mod << " may not include <" << inc.target << ">";
       bool exposed = public_headers.count(inc.file) != 0;
       bool asio_ok = prefix == "boost/asio" && (mod == "daemon/net" || mod == "daemon/control");
-      EXPECT_FALSE(exposed && !asio_ok)
-          << where << "public header includes <" << inc.target
-          << ">; use pimpl or a forward declaration";
+      EXPECT_FALSE(exposed && !asio_ok) << where << "public header includes <" << inc.target
+                                        << ">; use pimpl or a forward declaration";
     }
   }
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/engine/engine.h"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -37,7 +37,7 @@ constexpr const char* kConfig = R"(
 node: test-node
 store: state/test.db
 rules: []
-schedule: { probe_timeout: 200ms, concurrency: 2 }
+schedule: { probe_timeout: 200ms, concurrency: 2, per_host_concurrency: 2 }
 targets:
   - id: french
     kind: declared
@@ -55,14 +55,15 @@ struct Fixture {
 
   explicit Fixture(const std::string& config_text = kConfig) {
     Diagnostics diags;
+    // A broken fixture throws: gtest reports it as a failure of the test, with the reason.
     auto cfg = config::load_config_text("test.yaml", config_text, dir.path(), &diags);
-    EXPECT_TRUE(cfg) << diags.to_string();
+    if (!cfg) throw std::runtime_error(diags.to_string());
     config = *cfg;
     auto book = ruleset::load_rules_text("rules.yaml", kRules, {}, &diags);
-    EXPECT_TRUE(book) << diags.to_string();
+    if (!book) throw std::runtime_error(diags.to_string());
     rules = *book;
     auto st = store::Store::open(config->store);
-    EXPECT_TRUE(st) << st.error().to_string();
+    if (!st) throw std::runtime_error(st.error().to_string());
     store = std::move(*st);
   }
 };
@@ -196,7 +197,8 @@ targets:
   - { id: web, kind: tls, endpoint: "127.0.0.1:1" }
 )");
   FakeClock clock(*parse_time("2026-11-29T10:00:00Z"));
-  ProbeRegistry probes = builtin_probes();
+  ProbeRegistry probes;  // a build whose table lacks the tls probe
+  probes.add(std::make_unique<probes::DeclaredProbe>());
   auto summary = run_scan(*fx.config, *fx.rules, probes, *fx.store, {&clock, "test"});
   ASSERT_TRUE(summary);
   EXPECT_EQ(summary->probe_errors, 1u);
@@ -211,7 +213,8 @@ targets:
   EXPECT_EQ((*rows)[0].finding.status, Status::kError);  // the fact is missing: never a pass
 }
 
-model::Finding finding(const std::string& target, const std::string& rule, Status s, bool in_force = true) {
+model::Finding finding(const std::string& target, const std::string& rule, Status s,
+                       bool in_force = true) {
   model::Finding f;
   f.target_id = target;
   f.rule_id = rule;
@@ -221,12 +224,14 @@ model::Finding finding(const std::string& target, const std::string& rule, Statu
 }
 
 TEST(Diff, ClassifiesNewResolvedAndChanged) {
-  std::vector<model::Finding> a = {finding("t", "A", Status::kPass), finding("t", "B", Status::kFail),
-                                   finding("t", "C", Status::kError), finding("t", "D", Status::kFail),
-                                   finding("t", "E", Status::kFail, false)};
-  std::vector<model::Finding> b = {finding("t", "A", Status::kFail), finding("t", "B", Status::kPass),
-                                   finding("t", "C", Status::kPass), finding("t", "E", Status::kFail),
-                                   finding("t", "F", Status::kFail)};
+  std::vector<model::Finding> a = {
+      finding("t", "A", Status::kPass), finding("t", "B", Status::kFail),
+      finding("t", "C", Status::kError), finding("t", "D", Status::kFail),
+      finding("t", "E", Status::kFail, false)};
+  std::vector<model::Finding> b = {
+      finding("t", "A", Status::kFail), finding("t", "B", Status::kPass),
+      finding("t", "C", Status::kPass), finding("t", "E", Status::kFail),
+      finding("t", "F", Status::kFail)};
   FindingDiff d = diff_findings(a, b);
   ASSERT_EQ(d.new_failures.size(), 3u);  // A (pass->fail), E (now in force), F (new)
   EXPECT_EQ(d.new_failures[0].rule_id, "A");
@@ -242,7 +247,8 @@ TEST(Diff, ClassifiesNewResolvedAndChanged) {
 }
 
 TEST(Diff, NothingChangedGivesEmptyDiff) {
-  std::vector<model::Finding> a = {finding("t", "A", Status::kFail), finding("t", "B", Status::kPass)};
+  std::vector<model::Finding> a = {finding("t", "A", Status::kFail),
+                                   finding("t", "B", Status::kPass)};
   FindingDiff d = diff_findings(a, a);
   EXPECT_TRUE(d.new_failures.empty());
   EXPECT_TRUE(d.resolved.empty());

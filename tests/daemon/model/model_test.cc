@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "daemon/model/model.h"
+
 #include <gtest/gtest.h>
 
-#include "daemon/model/model.h"
 #include "probes/api/probe.h"
 
 namespace sov::model {
@@ -33,11 +34,13 @@ TEST(FactPath, ParsesKeysIndicesAndWildcards) {
 }
 
 TEST(FactPath, RejectsMalformedPathsWithThePlace) {
-  EXPECT_EQ(FactPath::parse("a..b").error().message(), "fact path 'a..b': empty segment at character 3");
+  EXPECT_EQ(FactPath::parse("a..b").error().message(),
+            "fact path 'a..b': empty segment at character 3");
   EXPECT_EQ(FactPath::parse("a.").error().message(), "fact path 'a.' ends with '.'");
   EXPECT_EQ(FactPath::parse("a[x]").error().message(),
             "fact path 'a[x]': expected a number or '*' inside [] at character 3");
-  EXPECT_EQ(FactPath::parse("a[1").error().message(), "fact path 'a[1': unclosed '[' at character 2");
+  EXPECT_EQ(FactPath::parse("a[1").error().message(),
+            "fact path 'a[1': unclosed '[' at character 2");
   EXPECT_EQ(FactPath::parse("a b").error().message(),
             "fact path 'a b': unexpected character ' ' at character 2");
   EXPECT_FALSE(FactPath::parse(""));
@@ -101,8 +104,9 @@ TEST(Facts, SetRefusesToOverwriteAScalarWithAnObject) {
 TEST(Facts, MergeMissingKeepsObservedValues) {
   Facts f(Json::parse(R"({"provider":{"id":"scaleway"}})"));
   f.set_source("provider", Source{SourceKind::kObserved, "jurisdiction", std::nullopt});
-  f.merge_missing(Json::parse(R"({"provider":{"id":"aws","seat_country":"US"},"location":{"country":"FR"}})"),
-                  Source{SourceKind::kDeclared, "cfg", std::nullopt});
+  f.merge_missing(
+      Json::parse(R"({"provider":{"id":"aws","seat_country":"US"},"location":{"country":"FR"}})"),
+      Source{SourceKind::kDeclared, "cfg", std::nullopt});
   EXPECT_EQ(f.doc()["provider"]["id"], "scaleway");
   EXPECT_EQ(f.doc()["provider"]["seat_country"], "US");
   EXPECT_EQ(f.doc()["location"]["country"], "FR");
