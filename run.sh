@@ -22,14 +22,16 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev libexpected-dev
   libp11-kit-dev softhsm2 libmaxminddb-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  mandoc groff-base openssl clang-format
+  mandoc groff-base openssl clang-format gnutls-bin
 )
+# Only for ./run.sh bench (side-by-side comparisons with peer tools).
+bench_packages=(nginx-light prometheus-blackbox-exporter sslscan bc time)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
 install_deps() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -67,6 +69,10 @@ cmd_demo() {
   rm -f "$out"/sovereignd.db "$out"/sovereignd.db-wal "$out"/sovereignd.db-shm
   local ctl="$build_dir/daemon/cli/sovereignctl"
   local cfg="$here/packaging/examples/demo/sovereignd.yaml"
+  say "starting the demo TLS endpoints on 127.0.0.1"
+  "$here/packaging/examples/demo/tls/start.sh" "$out/tls"
+  # Expanded now: the trap runs after this function's locals are gone.
+  trap "'$here/packaging/examples/demo/tls/stop.sh' '$out/tls' >/dev/null 2>&1 || true" EXIT
   say "auditing the demo estate ($cfg)"
   local rc=0
   "$ctl" scan --config "$cfg" --db "$out/sovereignd.db" || rc=$?
@@ -93,12 +99,16 @@ cmd_test() {
 }
 
 cmd_bench() {
+  install_deps "${bench_packages[@]}"
   build
   for b in "$build_dir"/bench/sov_*_bench; do
     [ -x "$b" ] || continue
+    [ "$(basename "$b")" = sov_tls_bench ] && continue  # driven by bench/tls/run.sh
     say "$(basename "$b")"
     "$b" --benchmark_min_time=0.5
   done
+  say "TLS probe against peer tools (bench/tls/run.sh)"
+  SOV_BUILD_DIR="$build_dir" "$here/bench/tls/run.sh"
 }
 
 case "${1:-}" in

@@ -193,7 +193,7 @@ TEST(ConfigLoader, BuildsTargetsWithTagsDeclaredFactsAndSpec) {
   EXPECT_EQ(api.spec["sni"], "www.example.fr");
   EXPECT_EQ(api.spec["alpn"], model::Json::array({"h2", "http/1.1"}));
   EXPECT_EQ(api.spec["starttls"], "smtp");
-  EXPECT_EQ(api.spec["tls"]["mode"], "handshake");  // default filled in
+  EXPECT_EQ(api.spec["tls"]["mode"], "full");  // default filled in
   EXPECT_EQ(api.spec["interval"], "15m");
   EXPECT_FALSE(api.spec.contains("tags"));
   EXPECT_FALSE(api.spec.contains("bucket"));
@@ -839,7 +839,7 @@ alerts:
   EXPECT_THAT(dump, HasSubstr("store: /var/lib/sovereignd/sovereignd.db"));
   EXPECT_THAT(dump, HasSubstr("interval: 1h"));
   EXPECT_THAT(dump, HasSubstr("jitter: 12.5%"));
-  EXPECT_THAT(dump, HasSubstr("mode: handshake"));
+  EXPECT_THAT(dump, HasSubstr("mode: full"));
   EXPECT_THAT(dump, HasSubstr("facility: daemon"));
   auto again = ok(dump);
   ASSERT_TRUE(again) << dump;
