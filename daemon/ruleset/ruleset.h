@@ -67,12 +67,16 @@ struct SharedList {
   std::optional<TimePoint> as_of;
   std::vector<model::Json> values;
   std::string file;
+  std::string sha256;  // of the file's bytes; part of RuleBook::digest()
 };
 
 struct LoadOptions {
   // Paths a rule may read. nullptr = no path checking (fuzzing, ad-hoc tests).
   const model::FactSchema* schema = nullptr;
   bool strict = false;  // warnings become errors
+  // Shared lists known beforehand (e.g. from an earlier load_rules), usable as $name by the
+  // documents being loaded. They are not copied into the new RuleBook's lists(). nullptr = none.
+  const std::vector<SharedList>* lists = nullptr;
 };
 
 class RuleBook;
@@ -85,8 +89,8 @@ class RuleBook;
 Result<std::shared_ptr<const RuleBook>> load_rules(const std::vector<std::string>& paths,
                                                    const LoadOptions& options, Diagnostics* diags);
 
-// The same for one in-memory document (fuzzing and tests). `lists` may hold shared lists loaded
-// before. `file_name` is used in diagnostics only.
+// The same for one in-memory document (fuzzing and tests). `options.lists` may hold shared lists
+// loaded before. `file_name` is used in diagnostics only. Never returns kIo.
 Result<std::shared_ptr<const RuleBook>> load_rules_text(const std::string& file_name,
                                                         std::string_view text,
                                                         const LoadOptions& options,
@@ -111,7 +115,8 @@ class RuleBook {
   const std::vector<RuleInfo>& rules() const;
   const std::vector<SharedList>& lists() const;
   const RuleInfo* find_rule(std::string_view id) const;
-  // SHA-256 over the rule set hashes, in id order: identifies the rules a scan ran with.
+  // SHA-256 over the rule set hashes and the shared list hashes, in id order: identifies the
+  // rules a scan ran with (a changed list changes verdicts, so it changes the digest too).
   const std::string& digest() const;
 
   // One finding per rule whose rule set applies to the target (`applies_to`), in load order.
