@@ -172,7 +172,8 @@ class CaseReader {
       if (it->second.IsScalar()) {
         values.push_back(it->second.Scalar());
       } else if (it->second.IsSequence()) {
-        for (const auto& v : it->second) {
+        const YAML::Node list = it->second;  // a copy: it->second lives in a temporary proxy
+        for (const auto& v : list) {
           if (v.IsScalar()) {
             values.push_back(v.Scalar());
           } else {
@@ -352,87 +353,124 @@ bool wanted_case_file(const std::string& path, bool /*explicit_*/) {
 
 }  // namespace
 
+namespace {
+
+// Runs case files one by one and accumulates the report and the coverage.
+class CaseRunner {
+ public:
+  CaseRunner(const RuleBook& book, Diagnostics* diags) : book_(book), diags_(diags) {}
+
+  void run_file(const std::string& path, std::string_view text) {
+    Diagnostics d;
+    d.set_source(path, text);
+    ++report_.files;
+    YAML::Node root;
+    if (detail::parse_yaml(text, &root, &d)) {
+      if (!root.IsMap()) {
+        error_at(&d, root, "a case file is a mapping with 'cases:', got " + detail::describe(root));
+      } else if (detail::check_keys(root, kCaseFileKeys, "case file", &d)) {
+        Field cases = field(root, "cases");
+        if (is_seq_field(cases, "cases", &d)) {
+          CaseReader reader(book_, &d, path);
+          for (const auto& y : cases.value) {
+            if (auto c = reader.read(y)) check(path, *c);
+          }
+        }
+      }
+    }
+    errors_ += d.error_count();
+    // In the order of the file, as a compiler reports.
+    std::vector<Diagnostic> items = d.items();
+    std::stable_sort(items.begin(), items.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+    for (auto& item : items) diags_->add(std::move(item));
+  }
+
+  void count_error() { ++errors_; }
+
+  Result<CaseReport> finish() {
+    if (errors_ > 0) {
+      return fail(ErrorCode::kInvalidInput, "invalid case files: " + std::to_string(errors_) +
+                                                (errors_ == 1 ? " error" : " errors"));
+    }
+    for (const auto& r : book_.rules()) {
+      const auto it = expected_.find(r.id);
+      auto has = [&](const char* s) { return it != expected_.end() && it->second.count(s) > 0; };
+      bool covered =
+          r.manual ? has("pass") && (has("manual") || has("fail")) : has("pass") && has("fail");
+      if (!covered) report_.uncovered.push_back(r.id);
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void check(const std::string& path, const Case& c) {
+    ++report_.cases;
+    EvalContext ctx{c.now, &c.attestations, &c.waivers};
+    std::vector<model::Finding> findings = book_.evaluate(c.target, c.facts, ctx);
+    for (const auto& e : c.expect) {
+      ++report_.checks;
+      expected_[e.rule].insert(e.status);
+      auto f = std::find_if(findings.begin(), findings.end(),
+                            [&](const model::Finding& x) { return x.rule_id == e.rule; });
+      std::string actual =
+          f == findings.end() ? std::string("none") : std::string(status_name(f->status));
+      if (actual == e.status) continue;
+      CaseMismatch m;
+      m.file = path;
+      m.line = c.line;
+      m.case_name = c.name;
+      m.rule_id = e.rule;
+      m.expected = e.status;
+      m.actual = actual;
+      m.message = f == findings.end() ? "the rule set does not apply to the target" : f->message;
+      report_.mismatches.push_back(std::move(m));
+    }
+  }
+
+  const RuleBook& book_;
+  Diagnostics* diags_;
+  CaseReport report_;
+  std::map<std::string, std::set<std::string>> expected_;  // rule -> statuses cases expect
+  size_t errors_ = 0;
+};
+
+}  // namespace
+
 Result<CaseReport> run_cases(const RuleBook& book, const std::vector<std::string>& paths,
                              Diagnostics* diags) {
   Diagnostics local;
   if (diags == nullptr) diags = &local;
   auto files = detail::collect_files(paths, &wanted_case_file, diags);
   if (!files) return files.error();
-
-  CaseReport report;
-  std::map<std::string, std::set<std::string>> expected;  // rule -> statuses some case expects
-  bool invalid = false;
+  CaseRunner runner(book, diags);
   for (const auto& path : *files) {
     auto text = detail::read_capped(path);
     if (!text) {
-      diags->add({DiagLevel::kError, path, 0, 0, text.error().message(), {}});
+      diags->add(
+          {DiagLevel::kError,
+           path,
+           0,
+           0,
+           text.error().code() == ErrorCode::kIo ? "cannot read file" : "file is larger than 4 MiB",
+           {}});
       if (text.error().code() == ErrorCode::kIo) return text.error();
-      invalid = true;
+      runner.count_error();
       continue;
     }
-    Diagnostics d;
-    d.set_source(path, *text);
-    YAML::Node root;
-    ++report.files;
-    if (!detail::parse_yaml(*text, &root, &d)) {
-      diags->append(d);
-      invalid = true;
-      continue;
-    }
-    if (!root.IsMap()) {
-      error_at(&d, root, "a case file is a mapping with 'cases:', got " + detail::describe(root));
-    } else if (detail::check_keys(root, kCaseFileKeys, "case file", &d)) {
-      Field cases = field(root, "cases");
-      if (is_seq_field(cases, "cases", &d)) {
-        CaseReader reader(book, &d, path);
-        for (const auto& y : cases.value) {
-          auto c = reader.read(y);
-          if (!c) continue;
-          ++report.cases;
-          EvalContext ctx{c->now, &c->attestations, &c->waivers};
-          std::vector<model::Finding> findings = book.evaluate(c->target, c->facts, ctx);
-          for (const auto& e : c->expect) {
-            ++report.checks;
-            expected[e.rule].insert(e.status);
-            auto f = std::find_if(findings.begin(), findings.end(),
-                                  [&](const model::Finding& x) { return x.rule_id == e.rule; });
-            std::string actual =
-                f == findings.end() ? std::string("none") : std::string(status_name(f->status));
-            if (actual == e.status) continue;
-            CaseMismatch m;
-            m.file = path;
-            m.line = c->line;
-            m.case_name = c->name;
-            m.rule_id = e.rule;
-            m.expected = e.status;
-            m.actual = actual;
-            m.message =
-                f == findings.end() ? "the rule set does not apply to the target" : f->message;
-            report.mismatches.push_back(std::move(m));
-          }
-        }
-      }
-    }
-    if (d.has_errors()) invalid = true;
-    // In the order of the file, as a compiler reports.
-    std::vector<Diagnostic> items = d.items();
-    std::stable_sort(items.begin(), items.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-    });
-    for (auto& item : items) diags->add(std::move(item));
+    runner.run_file(path, *text);
   }
-  if (invalid) {
-    return fail(ErrorCode::kInvalidInput,
-                "invalid case files: " + std::to_string(diags->error_count()) + " errors");
-  }
-  for (const auto& r : book.rules()) {
-    const auto it = expected.find(r.id);
-    auto has = [&](const char* s) { return it != expected.end() && it->second.count(s) > 0; };
-    bool covered =
-        r.manual ? has("pass") && (has("manual") || has("fail")) : has("pass") && has("fail");
-    if (!covered) report.uncovered.push_back(r.id);
-  }
-  return report;
+  return runner.finish();
+}
+
+Result<CaseReport> run_cases_text(const RuleBook& book, const std::string& file_name,
+                                  std::string_view text, Diagnostics* diags) {
+  Diagnostics local;
+  if (diags == nullptr) diags = &local;
+  CaseRunner runner(book, diags);
+  runner.run_file(file_name, text);
+  return runner.finish();
 }
 
 }  // namespace sov::ruleset

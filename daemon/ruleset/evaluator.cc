@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <unordered_map>
 
 #include "daemon/ruleset/compiled.h"
 #include "daemon/ruleset/ruleset.h"
@@ -261,9 +262,21 @@ class Evaluator {
   }
 
  private:
+  // Adds a fact read to the evidence once; returns its index.
   uint32_t record(std::string_view path, const Json* value) {
-    for (size_t i = 0; i < evidence_.size(); ++i) {
-      if (evidence_[i].path == path) return static_cast<uint32_t>(i);
+    if (index_.empty()) {
+      // Few facts (the usual case): a linear search allocates nothing.
+      for (size_t i = 0; i < evidence_.size(); ++i) {
+        if (evidence_[i].path == path) return static_cast<uint32_t>(i);
+      }
+      if (evidence_.size() >= kLinearEvidence) {
+        // A rule over a long list: index the paths so that recording stays linear overall.
+        for (size_t i = 0; i < evidence_.size(); ++i) {
+          index_.emplace(evidence_[i].path, static_cast<uint32_t>(i));
+        }
+      }
+    } else if (auto it = index_.find(std::string(path)); it != index_.end()) {
+      return it->second;
     }
     model::EvidenceItem& item = evidence_.emplace_back();
     item.path.assign(path.data(), path.size());
@@ -272,7 +285,9 @@ class Evaluator {
     } else {
       item.missing = true;
     }
-    return static_cast<uint32_t>(evidence_.size() - 1);
+    auto index = static_cast<uint32_t>(evidence_.size() - 1);
+    if (!index_.empty()) index_.emplace(item.path, index);
+    return index;
   }
 
   Outcome leaf(const Node& n, const Elem* elem) {
@@ -504,9 +519,12 @@ class Evaluator {
     return detail::parse_date_bounded(s);
   }
 
+  static constexpr size_t kLinearEvidence = 32;
+
   const model::Facts& facts_;
   TimePoint now_;
   std::vector<model::EvidenceItem>& evidence_;
+  std::unordered_map<std::string, uint32_t> index_;  // path -> evidence, once evidence is long
 
  public:
   // Concrete paths of quantified lists, named by kAllHold/kNoneHold outcomes.

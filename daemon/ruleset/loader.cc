@@ -219,6 +219,7 @@ struct Doc {
 struct ListEntry {
   std::shared_ptr<const ValueSet> set;
   Where where;
+  bool preloaded = false;  // from LoadOptions::lists: a list file of the same name replaces it
 };
 
 // The declared type of a fact path in the schema.
@@ -238,7 +239,7 @@ class Loader {
         auto set = std::make_shared<ValueSet>();
         for (const auto& v : l.values) set->add(v);
         set->finish();
-        lists_[l.id] = {std::move(set), {l.file, {}}};
+        lists_[l.id] = {std::move(set), {l.file, {}}, true};
       }
     }
   }
@@ -409,7 +410,9 @@ void Loader::load_list(Doc& doc) {
   if (list.id.empty()) return;
   Where here{doc.path, pos_of(name.value)};
   auto [it, inserted] = lists_.try_emplace(list.id, ListEntry{set, here});
-  if (!inserted) {
+  if (!inserted && it->second.preloaded) {
+    it->second = ListEntry{set, here};
+  } else if (!inserted) {
     err(c, name.value,
         "duplicate list '" + list.id + "' (first defined at " + it->second.where.str() + ")");
     return;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/base/diag.h"
@@ -158,5 +159,10 @@ struct CaseReport {
 // `diags` with positions and make the call fail (kInvalidInput).
 Result<CaseReport> run_cases(const RuleBook& book, const std::vector<std::string>& paths,
                              Diagnostics* diags);
+
+// The same for one in-memory case file (fuzzing and tests). `file_name` is used in diagnostics
+// and mismatches only; coverage (`uncovered`) is computed from this file alone. Never kIo.
+Result<CaseReport> run_cases_text(const RuleBook& book, const std::string& file_name,
+                                  std::string_view text, Diagnostics* diags);
 
 }  // namespace sov::ruleset

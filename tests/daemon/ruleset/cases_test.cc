@@ -246,6 +246,29 @@ TEST(RunCases, SourcesWithoutDateAreOfUnknownAge) {
   EXPECT_TRUE(report->mismatches.empty()) << report->mismatches[0].actual;
 }
 
+TEST(RunCases, InMemoryCaseFileGivesTheSameReport) {
+  auto book = load_set();
+  ASSERT_TRUE(book);
+  Diagnostics diags;
+  auto report = run_cases_text(*book, "demo.cases.yaml", kCases, &diags);
+  ASSERT_TRUE(report.has_value()) << diags.to_string();
+  EXPECT_EQ(report->files, 1u);
+  EXPECT_EQ(report->cases, 5u);
+  EXPECT_TRUE(report->mismatches.empty());
+  EXPECT_TRUE(report->uncovered.empty());
+  Diagnostics bad;
+  auto broken = run_cases_text(*book, "x.cases.yaml", "cases: [{name: x}]\n", &bad);
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_EQ(broken.error().message(), "invalid case files: 2 errors");
+  EXPECT_EQ(bad.to_string(),
+            "x.cases.yaml:1:9: error: missing required key 'target' in case\n"
+            "  cases: [{name: x}]\n"
+            "          ^\n"
+            "x.cases.yaml:1:9: error: missing required key 'expect' in case\n"
+            "  cases: [{name: x}]\n"
+            "          ^");
+}
+
 TEST(RunCases, MissingPathIsAnIoError) {
   auto book = load_set();
   ASSERT_TRUE(book);

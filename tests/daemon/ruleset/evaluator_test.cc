@@ -414,6 +414,25 @@ TEST(Evaluator, WildcardLeafMeansEveryElement) {
             Status::kError);
 }
 
+TEST(Evaluator, LongListsAreEvaluatedWithOneEvidenceItemPerElement) {
+  Json list = Json::array();
+  for (int i = 0; i < 5000; ++i) list.push_back({{"country", i == 4321 ? "US" : "FR"}});
+  Json doc = {{"storage", {{"locations", list}}}};
+  auto f = run("{every: storage.locations, check: {fact: \"@.country\", eq: FR}}", doc);
+  EXPECT_EQ(f.status, Status::kFail);
+  EXPECT_EQ(f.evidence.size(), 4322u);  // `every` stops at the first failing element
+  auto w = run("{fact: \"storage.locations[*].country\", ne: DE}", doc);
+  EXPECT_EQ(w.status, Status::kPass);
+  EXPECT_EQ(w.evidence.size(), 5000u);
+  EXPECT_EQ(w.evidence[4999].path, "storage.locations[4999].country");
+  // Reading the same paths twice does not duplicate them.
+  auto twice =
+      run("{all: [{fact: \"storage.locations[*].country\", ne: DE}, "
+          "{every: storage.locations, check: {fact: \"@.country\", ne: DE}}]}",
+          doc);
+  EXPECT_EQ(twice.evidence.size(), 5000u);
+}
+
 // --- statuses --------------------------------------------------------------------------------
 
 TEST(Evaluator, WhenFalseIsNotApplicableWithItsEvidence) {

@@ -559,6 +559,12 @@ TEST(RuleLoader, PreloadedListsAreUsableButNotCopied) {
   auto book = must_load(one_rule("{fact: c, in: $eu27}"), options);
   ASSERT_TRUE(book);
   EXPECT_TRUE(book->lists().empty());
+  // A list file of the same name replaces the preloaded list instead of clashing with it.
+  std::string eu27_file(kEeaList);
+  eu27_file.replace(eu27_file.find("eea"), 3, "eu27");
+  auto relisted = must_load(eu27_file, options);
+  ASSERT_TRUE(relisted);
+  EXPECT_EQ(relisted->lists().size(), 1u);
   EXPECT_EQ(load_errors(one_rule("{fact: c, in: $eu27}"), LoadOptions{}),
             "test.yaml:10:26: error: unknown list '$eu27'\n"
             "      check: {fact: c, in: $eu27}\n"

@@ -2,10 +2,12 @@
 // Fuzz target for the rule loader and the evaluator: the input is one rule file, loaded with the
 // probes' fact schema; if it loads, every rule is evaluated against a few fixed fact documents
 // (typical, empty, all unknown, wrong types, failed probe) with an attestation and a waiver for
-// its id. Nothing may crash, hang or throw.
+// its id. An input may also carry a case file after a line "#%cases", run against the rules with
+// run_cases_text. Nothing may crash, hang or throw.
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,21 @@ const sov::model::FactSchema& schema() {
     return out;
   }();
   return s;
+}
+
+// The shared lists an installation has, so that rule sets naming $eu27 load.
+const std::vector<sov::ruleset::SharedList>& lists() {
+  static const std::vector<sov::ruleset::SharedList> l = [] {
+    std::vector<sov::ruleset::SharedList> out(3);
+    out[0].id = "eu27";
+    out[0].values = {"AT", "BE", "DE", "ES", "FR", "IT", "NL", "PL"};
+    out[1].id = "eea";
+    out[1].values = {"AT", "BE", "DE", "ES", "FR", "IS", "IT", "LI", "NL", "NO", "PL"};
+    out[2].id = "adequacy";
+    out[2].values = {"CH", "GB", "JP", "US"};
+    return out;
+  }();
+  return l;
 }
 
 const std::vector<sov::model::Facts>& documents() {
@@ -76,10 +93,18 @@ const std::vector<sov::model::Facts>& documents() {
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  // An input may carry a case file after a line "#%cases": the rules come before it.
+  std::string_view text = input;
+  std::optional<std::string_view> cases;
+  if (size_t cut = input.find("\n#%cases\n"); cut != std::string_view::npos) {
+    text = input.substr(0, cut);
+    cases = input.substr(cut + 9);
+  }
   sov::Diagnostics diags;
   sov::ruleset::LoadOptions options;
   options.schema = &schema();
+  options.lists = &lists();
   options.strict = size > 0 && (data[0] & 1) != 0;
   auto book = sov::ruleset::load_rules_text("fuzz.yaml", text, options, &diags);
   std::string report = diags.to_string();
@@ -112,6 +137,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto& facts : documents()) {
     report += std::to_string((*book)->evaluate(target, facts, {now}).size());
+  }
+  if (cases) {
+    sov::Diagnostics case_diags;
+    auto result = sov::ruleset::run_cases_text(**book, "fuzz.cases.yaml", *cases, &case_diags);
+    report += case_diags.to_string();
+    if (result) {
+      for (const auto& m : result->mismatches) report += m.message;
+    }
   }
   // Keep the work observable so that it is not optimised away.
   static volatile size_t sink = 0;
