@@ -22,7 +22,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsystemd-dev libexpected-dev
   libp11-kit-dev softhsm2 libmaxminddb-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  mandoc groff-base openssl clang-format gnutls-bin
+  mandoc groff-base openssl clang-format gnutls-bin opensc
 )
 # Only for ./run.sh bench (side-by-side comparisons with peer tools).
 bench_packages=(nginx-light prometheus-blackbox-exporter sslscan bc time)
@@ -73,6 +73,9 @@ cmd_demo() {
   "$here/packaging/examples/demo/tls/start.sh" "$out/tls"
   # Expanded now: the trap runs after this function's locals are gone.
   trap "'$here/packaging/examples/demo/tls/stop.sh' '$out/tls' >/dev/null 2>&1 || true" EXIT
+  say "creating the demo SoftHSM2 token and key files"
+  "$here/packaging/examples/demo/keys/create.sh" "$out/keys"
+  export SOFTHSM2_CONF="$out/keys/softhsm2.conf"
   say "auditing the demo estate ($cfg)"
   local rc=0
   "$ctl" scan --config "$cfg" --db "$out/sovereignd.db" || rc=$?

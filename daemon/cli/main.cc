@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/cli/keys_command.h"
 #include "daemon/cli/probe_command.h"
+#include "daemon/cli/providers_command.h"
 #include "daemon/config/config.h"
 
 namespace {
@@ -133,6 +135,8 @@ int main(int argc, char** argv) {
   c_schema->callback([&] { rc = cmd_config_schema(schema_format); });
 
   sov::cli::add_probe_commands(app, &rc);
+  sov::cli::add_provider_commands(app, &rc);
+  sov::cli::add_key_probe_commands(app.get_subcommand("probe"), &rc);
 
   // --version works without a subcommand.
   for (int i = 1; i < argc; ++i) {

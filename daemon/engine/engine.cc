@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "daemon/base/redact.h"
+#include "probes/jurisdiction/resolver.h"
 
 namespace sov::engine {
 
@@ -34,6 +36,8 @@ model::FactSchema ProbeRegistry::fact_schema() const {
   schema.add_all(probes::core_fact_schema());
   schema.add_all(probes::declarable_fact_schema());
   for (const auto& [kind, probe] : probes_) schema.add_all(probe->fact_schema());
+  // The jurisdiction enrichment runs on every target, whatever its kind (run_scan).
+  schema.add_all(probes::jurisdiction::jurisdiction_fact_schema());
   return schema;
 }
 
@@ -133,6 +137,27 @@ struct Pending {
   store::ProbeOutcome outcome;
 };
 
+using JurisdictionPtr = std::shared_ptr<const probes::jurisdiction::Resolver>;
+
+// The provider registry beside the rules: the first `<rules dir>/providers` directory of the
+// config (rules/providers). None: no enrichment, facts stay as probed and declared. An invalid
+// registry fails the scan before it starts, with every positioned diagnostic.
+Result<JurisdictionPtr> open_jurisdiction(const config::Config& config) {
+  for (const auto& path : config.rules) {
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::path(path) / "providers";
+    if (!std::filesystem::is_directory(dir, ec)) continue;
+    Diagnostics diags;
+    auto r = probes::jurisdiction::Resolver::open(dir.string(), "", &diags);
+    if (!r) {
+      return Error(ErrorCode::kInvalidInput,
+                   diags.items().empty() ? r.error().to_string() : diags.to_string());
+    }
+    return JurisdictionPtr(std::make_shared<const probes::jurisdiction::Resolver>(std::move(*r)));
+  }
+  return JurisdictionPtr();
+}
+
 }  // namespace
 
 Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBook& rules,
@@ -140,6 +165,8 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
                              const ScanOptions& options,
                              const std::function<void(const TargetResult&)>& on_target) {
   const Clock& clock = *options.clock;
+  auto jurisdiction = open_jurisdiction(config);
+  if (!jurisdiction) return jurisdiction.error();
   ScanSummary summary;
   summary.started = clock.now();
 
@@ -173,6 +200,7 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       tr.target = target;
       tr.outcome = p.outcome;
       tr.facts = assemble_facts(target, std::move(p.result), p.outcome, now, config.source_name);
+      if (*jurisdiction) (*jurisdiction)->enrich(target, &tr.facts, now);
       ruleset::EvalContext ctx{now, &config.attestations, &config.waivers};
       tr.findings = rules.evaluate(target, tr.facts, ctx);
       auto rec = store.record_target(summary.scan_id, target, tr.facts, tr.outcome, tr.findings);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The registration table: the one place naming the concrete probes built into this binary.
 #include "daemon/engine/engine.h"
+#include "probes/keys/keys_probe.h"
 #include "probes/tls/tls_probe.h"
 
 namespace sov::engine {
@@ -9,7 +10,10 @@ ProbeRegistry builtin_probes() {
   ProbeRegistry registry;
   registry.add(std::make_unique<probes::DeclaredProbe>());
   registry.add(std::make_unique<probes::tls::TlsProbe>());
-  // TODO(#5): S3, path and postgres probes. TODO(#6): key probes. TODO(#4): jurisdiction.
+  registry.add(std::make_unique<probes::keys::Pkcs11Probe>());
+  registry.add(std::make_unique<probes::keys::KeyFileProbe>());
+  registry.add(std::make_unique<probes::keys::KmsProbe>());
+  // TODO(#5): S3, path and postgres probes. TODO(#4): jurisdiction.
   return registry;
 }
 

@@ -392,6 +392,9 @@ class Store::Impl {
   Result<PruneReport> prune(TimePoint keep_after);
   Result<int64_t> size_bytes();
   Result<bool> checkpoint_wal();
+  // The outbox (Store::outbox_*) reads and writes its table directly.
+  sqlite::Database& db() { return db_; }
+  bool read_only() const { return read_only_; }
 
  private:
   struct Head {
@@ -1560,6 +1563,156 @@ std::string canonical_json(const StoredFinding& sf) {
   codec::append_json_value(&basis_json, sf.finding.basis);
   return codec::canonical_finding(chain_fields_of(sf.finding, sf.id, sf.scan_id,
                                                   sf.finding.target_id, evidence_json, basis_json));
+}
+
+}  // namespace sov::store
+
+// ---------------------------------------------------------------------------------------------
+// Outbox: alert notifications awaiting delivery (at-least-once; see store.h).
+
+namespace sov::store {
+
+namespace {
+
+Result<std::vector<OutboxItem>> read_outbox(sqlite::Query& q) {
+  std::vector<OutboxItem> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    OutboxItem it;
+    it.id = q.integer(0);
+    it.dedup_key = std::string(q.text(1));
+    it.kind = std::string(q.text(2));
+    it.payload = std::string(q.text(3));
+    it.created = codec::from_ns(q.integer(4));
+    it.attempts = static_cast<int>(q.integer(5));
+    it.next_attempt = codec::from_ns(q.integer(6));
+    it.delivered = codec::from_ns(q.optional_integer(7));
+    if (!q.is_null(8)) it.last_error = std::string(q.text(8));
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<bool> Store::outbox_enqueue(const std::string& dedup_key, const std::string& kind,
+                                   const std::string& payload, TimePoint now) {
+  return guarded("enqueue alert", [&]() -> Result<bool> {
+    if (impl_->read_only()) return fail(ErrorCode::kUnsupported, "store is read-only");
+    auto q = impl_->db().query(
+        "INSERT INTO outbox(dedup_key, kind, payload, created, attempts, next_attempt) "
+        "VALUES(?1, ?2, ?3, ?4, 0, ?4) ON CONFLICT(dedup_key) DO NOTHING",
+        "enqueue alert");
+    if (!q) return q.error();
+    q->bind(1, dedup_key).bind(2, kind).bind(3, payload).bind(4, codec::to_ns(now));
+    auto r = q->run();
+    if (!r) return r.error();
+    return impl_->db().changes() > 0;
+  });
+}
+
+Result<std::vector<OutboxItem>> Store::outbox_due(TimePoint now, size_t limit) {
+  return guarded("read due alerts", [&]() -> Result<std::vector<OutboxItem>> {
+    auto q = impl_->db().query(
+        "SELECT id, dedup_key, kind, payload, created, attempts, next_attempt, delivered, "
+        "last_error FROM outbox WHERE delivered IS NULL AND next_attempt <= ?1 "
+        "ORDER BY next_attempt, id LIMIT ?2",
+        "read due alerts");
+    if (!q) return q.error();
+    q->bind(1, codec::to_ns(now)).bind(2, static_cast<int64_t>(limit == 0 ? -1 : limit));
+    return read_outbox(*q);
+  });
+}
+
+Result<std::vector<OutboxItem>> Store::outbox_items(size_t limit) {
+  return guarded("read alerts", [&]() -> Result<std::vector<OutboxItem>> {
+    auto q = impl_->db().query(
+        "SELECT id, dedup_key, kind, payload, created, attempts, next_attempt, delivered, "
+        "last_error FROM outbox ORDER BY id LIMIT ?1",
+        "read alerts");
+    if (!q) return q.error();
+    q->bind(1, static_cast<int64_t>(limit == 0 ? -1 : limit));
+    return read_outbox(*q);
+  });
+}
+
+Result<bool> Store::outbox_delivered(int64_t id, TimePoint now) {
+  return guarded("mark alert delivered", [&]() -> Result<bool> {
+    if (impl_->read_only()) return fail(ErrorCode::kUnsupported, "store is read-only");
+    auto q = impl_->db().query(
+        "UPDATE outbox SET delivered = ?2, attempts = attempts + 1, last_error = NULL "
+        "WHERE id = ?1",
+        "mark alert delivered");
+    if (!q) return q.error();
+    q->bind(1, id).bind(2, codec::to_ns(now));
+    auto r = q->run();
+    if (!r) return r.error();
+    if (impl_->db().changes() == 0) {
+      return fail(ErrorCode::kNotFound, "no outbox item " + std::to_string(id));
+    }
+    return true;
+  });
+}
+
+Result<bool> Store::outbox_failed(int64_t id, const std::string& error, TimePoint now,
+                                  Duration base_backoff, Duration max_backoff) {
+  return guarded("mark alert failed", [&]() -> Result<bool> {
+    if (impl_->read_only()) return fail(ErrorCode::kUnsupported, "store is read-only");
+    int attempts = 0;
+    {
+      auto sel = impl_->db().query("SELECT attempts FROM outbox WHERE id = ?1", "read attempts");
+      if (!sel) return sel.error();
+      sel->bind(1, id);
+      auto row = sel->step();
+      if (!row) return row.error();
+      if (!*row) return fail(ErrorCode::kNotFound, "no outbox item " + std::to_string(id));
+      attempts = static_cast<int>(sel->integer(0)) + 1;
+    }
+    TimePoint next = now + outbox_backoff(attempts, base_backoff, max_backoff);
+    auto q = impl_->db().query(
+        "UPDATE outbox SET attempts = ?2, next_attempt = ?3, last_error = ?4 WHERE id = ?1",
+        "mark alert failed");
+    if (!q) return q.error();
+    q->bind(1, id)
+        .bind(2, static_cast<int64_t>(attempts))
+        .bind(3, codec::to_ns(next))
+        .bind(4, error);
+    auto r = q->run();
+    if (!r) return r.error();
+    return true;
+  });
+}
+
+Result<int64_t> Store::outbox_pending() {
+  return guarded("count pending alerts", [&]() -> Result<int64_t> {
+    auto q = impl_->db().query("SELECT count(*) FROM outbox WHERE delivered IS NULL",
+                               "count pending alerts");
+    if (!q) return q.error();
+    auto row = q->step();
+    if (!row) return row.error();
+    return q->integer(0);
+  });
+}
+
+Result<int64_t> Store::outbox_prune(TimePoint delivered_before) {
+  return guarded("prune delivered alerts", [&]() -> Result<int64_t> {
+    if (impl_->read_only()) return fail(ErrorCode::kUnsupported, "store is read-only");
+    auto q = impl_->db().query("DELETE FROM outbox WHERE delivered IS NOT NULL AND delivered < ?1",
+                               "prune alerts");
+    if (!q) return q.error();
+    q->bind(1, codec::to_ns(delivered_before));
+    auto r = q->run();
+    if (!r) return r.error();
+    return impl_->db().changes();
+  });
+}
+
+Duration outbox_backoff(int attempts, Duration base, Duration max) {
+  Duration d = base;
+  for (int i = 1; i < attempts && d < max; ++i) d *= 2;
+  return std::min(d, max);
 }
 
 }  // namespace sov::store

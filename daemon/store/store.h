@@ -121,6 +121,23 @@ struct TargetRecord {
   ProbeOutcome outcome;
 };
 
+/// One alert notification in the outbox.
+struct OutboxItem {
+  int64_t id = 0;
+  std::string dedup_key;  // stable: the same event is enqueued once
+  std::string kind;       // the sink index and kind, e.g. "0:alertmanager"
+  std::string payload;    // JSON, as the sink sends it
+  TimePoint created{};
+  int attempts = 0;
+  TimePoint next_attempt{};
+  std::optional<TimePoint> delivered;
+  std::string last_error;
+};
+
+/// The wait before the next attempt after `attempts` failed ones: base, 2 base, 4 base ...
+/// capped at `max`.
+Duration outbox_backoff(int attempts, Duration base, Duration max);
+
 class Store {
  public:
   class Impl;
@@ -193,6 +210,25 @@ class Store {
 
   /// Size of the database files in bytes (main file + WAL), for benchmarks and metrics.
   Result<int64_t> size_bytes() const;
+
+  /// Outbox (alert delivery, at-least-once). Adds a notification due at `now` unless one with
+  /// the same `dedup_key` exists (delivered or not): returns true when added, false for a
+  /// duplicate. Committed when it returns, so it survives a crash. kUnsupported when read-only.
+  Result<bool> outbox_enqueue(const std::string& dedup_key, const std::string& kind,
+                              const std::string& payload, TimePoint now);
+  /// Undelivered items whose next attempt is due at `now`, oldest due first; limit 0 = all.
+  Result<std::vector<OutboxItem>> outbox_due(TimePoint now, size_t limit = 0);
+  /// Every item (delivered or not) in enqueue order; limit 0 = all. For tests and status.
+  Result<std::vector<OutboxItem>> outbox_items(size_t limit = 0);
+  /// Marks an item delivered. kNotFound for an unknown id.
+  Result<bool> outbox_delivered(int64_t id, TimePoint now);
+  /// Records a failed attempt: attempts + 1, the error, next attempt after outbox_backoff().
+  Result<bool> outbox_failed(int64_t id, const std::string& error, TimePoint now,
+                             Duration base_backoff, Duration max_backoff);
+  /// Undelivered items.
+  Result<int64_t> outbox_pending();
+  /// Deletes items delivered before `delivered_before`; returns how many.
+  Result<int64_t> outbox_prune(TimePoint delivered_before);
 
   /// Moves the WAL into the main file and truncates it (PRAGMA wal_checkpoint(TRUNCATE)), so
   /// size_bytes() measures the data. SQLite also checkpoints by itself every 1000 pages.

@@ -59,7 +59,7 @@ TEST(Cli, DemoScanReportsInForceFailuresWithExitThree) {
   std::string db = dir.file("demo.db");
   CtlRun scan = ctl("scan --config " + demo_config() + " --db " + db);
   EXPECT_EQ(scan.status, 3) << scan.out;
-  EXPECT_THAT(scan.out, HasSubstr("6 targets"));
+  EXPECT_THAT(scan.out, HasSubstr("10 targets"));
   EXPECT_THAT(scan.out, HasSubstr("SecNumCloud 3.2"));
 
   CtlRun js = ctl_stdout("findings --db " + db + " --format json");

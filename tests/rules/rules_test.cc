@@ -19,6 +19,8 @@
 #include "daemon/model/model.h"
 #include "daemon/ruleset/ruleset.h"
 #include "probes/api/probe.h"
+#include "probes/jurisdiction/resolver.h"
+#include "probes/keys/keys_probe.h"
 #include "probes/tls/tls_probe.h"
 #include "tests/support/temp_dir.h"
 
@@ -45,6 +47,10 @@ const model::FactSchema& shipped_schema() {
     s.add_all(probes::core_fact_schema());
     s.add_all(probes::declarable_fact_schema());
     s.add_all(probes::tls::tls_fact_schema());
+    s.add_all(probes::jurisdiction::jurisdiction_fact_schema());
+    s.add_all(probes::keys::pkcs11_fact_schema());
+    s.add_all(probes::keys::key_file_fact_schema());
+    s.add_all(probes::keys::kms_fact_schema());
     return s;
   }();
   return schema;

@@ -976,5 +976,59 @@ TEST(Store, SizeBytesCountsMainFileAndWal) {
   EXPECT_EQ(*store->size_bytes(), static_cast<int64_t>(std::filesystem::file_size(path)));
 }
 
+// Outbox (issue #7): at-least-once alert delivery that survives a restart.
+TEST(StoreOutbox, EnqueueDeduplicatesByKeyAndSurvivesReopen) {
+  testing::TempDir dir;
+  std::string path = dir.file("store.db");
+  {
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->outbox_enqueue("k1", "0:webhook", R"({"a":1})", kT0), true);
+    EXPECT_EQ(store->outbox_enqueue("k1", "0:webhook", R"({"a":2})", kT0 + 1s), false);
+    EXPECT_EQ(store->outbox_enqueue("k2", "0:webhook", R"({"b":1})", kT0), true);
+    EXPECT_EQ(*store->outbox_pending(), 2);
+  }
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  auto due = store->outbox_due(kT0);
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].dedup_key, "k1");
+  EXPECT_EQ((*due)[0].payload, R"({"a":1})");
+  EXPECT_EQ((*due)[0].created, kT0);
+}
+
+TEST(StoreOutbox, FailuresBackOffExponentiallyUntilDelivered) {
+  testing::TempDir dir;
+  auto store = open_store(dir.file("store.db"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->outbox_enqueue("k", "0:webhook", "{}", kT0).has_value());
+  int64_t id = (*store->outbox_due(kT0))[0].id;
+  ASSERT_TRUE(store->outbox_failed(id, "503", kT0, 1s, 8s).has_value());
+  EXPECT_TRUE(store->outbox_due(kT0)->empty());
+  EXPECT_EQ(store->outbox_due(kT0 + 1s)->size(), 1u);
+  ASSERT_TRUE(store->outbox_failed(id, "timeout", kT0 + 1s, 1s, 8s).has_value());
+  EXPECT_TRUE(store->outbox_due(kT0 + 2s)->empty());
+  auto again = store->outbox_due(kT0 + 3s);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempts, 2);
+  EXPECT_EQ((*again)[0].last_error, "timeout");
+  ASSERT_TRUE(store->outbox_delivered(id, kT0 + 3s).has_value());
+  EXPECT_TRUE(store->outbox_due(kT0 + 1h)->empty());
+  EXPECT_EQ(*store->outbox_pending(), 0);
+  EXPECT_EQ(store->outbox_items()->at(0).delivered, kT0 + 3s);
+  // Delivered and still known: the same key is not enqueued again.
+  EXPECT_EQ(store->outbox_enqueue("k", "0:webhook", "{}", kT0 + 4s), false);
+  EXPECT_EQ(store->outbox_delivered(999, kT0).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(*store->outbox_prune(kT0 + 1h), 1);
+}
+
+TEST(StoreOutbox, BackoffDoublesAndIsCapped) {
+  EXPECT_EQ(outbox_backoff(1, 5s, 1h), 5s);
+  EXPECT_EQ(outbox_backoff(2, 5s, 1h), 10s);
+  EXPECT_EQ(outbox_backoff(4, 5s, 1h), 40s);
+  EXPECT_EQ(outbox_backoff(40, 5s, 1h), 1h);
+}
+
 }  // namespace
 }  // namespace sov::store

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+// sovereignd from the outside, as systemd runs it: the real binary, a test socket standing in
+// for NOTIFY_SOCKET, signals, the control socket and /metrics on loopback.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "daemon/control/control.h"
+#include "daemon/store/store.h"
+#include "tests/daemon/app/daemon_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using sov::testing::DaemonProcess;
+using sov::testing::TempDir;
+using ::testing::HasSubstr;
+
+struct Estate {
+  int http_port = sov::testing::free_port();
+  std::string socket;
+  std::string config;
+};
+
+// A config with a declared target (instant), and optionally a TLS target on a silent server
+// (held until probe_timeout).
+std::string config_text(const TempDir& dir, int http_port, int silent_port,
+                        const std::string& interval, const std::string& probe_timeout) {
+  std::string src = sov::testing::source_dir();
+  std::string t =
+      "node: test-node\n"
+      "store: " +
+      dir.file("state.db") +
+      "\n"
+      "rules: [" +
+      src + "/rules/lists, " + src +
+      "/rules/sets/anssi-tls]\n"
+      "schedule:\n  interval: " +
+      interval +
+      "\n  jitter: 0%\n"
+      "  probe_timeout: " +
+      probe_timeout +
+      "\n"
+      "targets:\n"
+      "  - id: decl\n    kind: declared\n    declared: { location: { country: FR } }\n";
+  if (silent_port > 0) {
+    t += "  - id: silent\n    kind: tls\n    endpoint: 127.0.0.1:" + std::to_string(silent_port) +
+         "\n";
+  }
+  t += "http:\n  listen: 127.0.0.1:" + std::to_string(http_port) + "\n";
+  t += "control:\n  socket: " + dir.file("control.sock") + "\n";
+  return t;
+}
+
+sov::Result<sov::control::Response> ctl(const TempDir& dir, const std::string& command,
+                                        sov::model::Json args = sov::model::Json::object()) {
+  return sov::control::call(dir.file("control.sock"), {command, std::move(args)}, 5s);
+}
+
+int batches(const TempDir& dir) {
+  auto r = ctl(dir, "status");
+  if (!r) return -1;
+  return r->data["batches"].get<int>();
+}
+
+TEST(Lifecycle, NotifiesReadyAfterLoadingThenStatusAfterAScan) {
+  TempDir dir;
+  int port = sov::testing::free_port();
+  std::string cfg = dir.write("sovereignd.yaml", config_text(dir, port, 0, "1h", "2s"));
+  DaemonProcess d(dir);
+  d.start(cfg);
+  auto ready = d.wait_notify("READY=1", 20s);
+  ASSERT_TRUE(ready) << d.log();
+  // Ready means the control socket and /healthz answer already.
+  EXPECT_EQ(sov::testing::http_get(port, "/healthz"), "ok\n");
+  auto status = d.wait_notify("STATUS=scan ", 20s);
+  ASSERT_TRUE(status) << d.log();
+  EXPECT_THAT(*status, HasSubstr("1 target"));
+  EXPECT_THAT(d.log(), HasSubstr("<6>daemon.ready "));
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0);
+}
+
+TEST(Lifecycle, SighupWithBrokenConfigKeepsTheOldOneAndKeepsScanning) {
+  TempDir dir;
+  int port = sov::testing::free_port();
+  std::string good = config_text(dir, port, 0, "1s", "500ms");
+  std::string cfg = dir.write("sovereignd.yaml", good);
+  DaemonProcess d(dir);
+  d.start(cfg);
+  ASSERT_TRUE(d.wait_notify("READY=1", 20s)) << d.log();
+
+  dir.write("sovereignd.yaml", good + "schedule_typo: 1\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_log("config.reload_failed", 10s)) << d.log();
+  // The positioned error, as the operator sees it from `sovereignctl config check`.
+  EXPECT_THAT(d.log(), HasSubstr("sovereignd.yaml:"));
+  EXPECT_THAT(d.log(), HasSubstr("schedule_typo"));
+  EXPECT_THAT(sov::testing::http_get(port, "/metrics"),
+              HasSubstr("sovereignd_config_last_reload_successful 0"));
+  // Still scanning with the old snapshot.
+  int before = batches(dir);
+  ASSERT_GE(before, 0);
+  bool progressed = false;
+  for (int i = 0; i < 100 && !progressed; ++i) {
+    progressed = batches(dir) > before;
+    if (!progressed) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(progressed) << d.log();
+
+  // Control-socket reload of a fixed file succeeds and the gauge comes back.
+  dir.write("sovereignd.yaml", good);
+  auto r = ctl(dir, "reload");
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->result, 0) << r->text;
+  EXPECT_THAT(sov::testing::http_get(port, "/metrics"),
+              HasSubstr("sovereignd_config_last_reload_successful 1"));
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0);
+}
+
+TEST(Lifecycle, SigtermDuringAProbeExitsZeroWithinTheProbeDeadline) {
+  TempDir dir;
+  sov::testing::SilentServer silent;
+  int port = sov::testing::free_port();
+  std::string cfg = dir.write("sovereignd.yaml", config_text(dir, port, silent.port(), "1h", "3s"));
+  DaemonProcess d(dir);
+  d.start(cfg);
+  ASSERT_TRUE(d.wait_notify("READY=1", 20s)) << d.log();
+  bool scanning = false;
+  for (int i = 0; i < 100 && !scanning; ++i) {
+    auto r = ctl(dir, "status");
+    scanning = r && r->data["state"] == "scanning";
+    if (!scanning) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(scanning) << d.log();
+  auto t0 = std::chrono::steady_clock::now();
+  d.signal(SIGTERM);
+  ASSERT_TRUE(d.wait_notify("STOPPING=1", 5s));
+  auto rc = d.wait_exit(10s);
+  EXPECT_EQ(rc, 0) << d.log();
+  // The silent probe is cut at its 3 s deadline, not waited for longer.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 6s);
+  EXPECT_THAT(d.log(), HasSubstr("daemon.stopped"));
+  // What the batch recorded is committed and the scan complete.
+  sov::store::StoreOptions ro;
+  ro.read_only = true;
+  auto st = sov::store::Store::open(dir.file("state.db"), ro);
+  ASSERT_TRUE(st);
+  auto scans = (*st)->scans();
+  ASSERT_TRUE(scans);
+  ASSERT_FALSE(scans->empty());
+  for (const auto& s : *scans) EXPECT_NE(s.state, sov::store::ScanState::kRunning);
+}
+
+TEST(Lifecycle, SigkillMidScanThenRestartMarksTheScanInterruptedAndKeepsCommittedTargets) {
+  TempDir dir;
+  sov::testing::SilentServer silent;
+  int port = sov::testing::free_port();
+  std::string cfg =
+      dir.write("sovereignd.yaml", config_text(dir, port, silent.port(), "1h", "30s"));
+  {
+    DaemonProcess d(dir);
+    d.start(cfg);
+    ASSERT_TRUE(d.wait_notify("READY=1", 20s)) << d.log();
+    bool scanning = false;
+    for (int i = 0; i < 200 && !scanning; ++i) {
+      auto r = ctl(dir, "status");
+      scanning = r && r->data["state"] == "scanning";
+      if (!scanning) std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_TRUE(scanning);
+    d.signal(SIGKILL);
+    EXPECT_EQ(d.wait_exit(5s), -SIGKILL);
+  }
+  DaemonProcess again(dir);
+  again.start(cfg);
+  ASSERT_TRUE(again.wait_notify("READY=1", 20s)) << again.log();
+  sov::store::StoreOptions ro;
+  ro.read_only = true;
+  auto st = sov::store::Store::open(dir.file("state.db"), ro);
+  ASSERT_TRUE(st);
+  auto scans = (*st)->scans();
+  ASSERT_TRUE(scans);
+  bool interrupted = false;
+  for (const auto& s : *scans) interrupted |= s.state == sov::store::ScanState::kInterrupted;
+  EXPECT_TRUE(interrupted);
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait_exit(40s), 0);
+}
+
+TEST(Lifecycle, ScanNowOverTheControlSocketRunsAScanAndRejectsUnknownTargets) {
+  TempDir dir;
+  int port = sov::testing::free_port();
+  std::string cfg = dir.write("sovereignd.yaml", config_text(dir, port, 0, "1h", "2s"));
+  DaemonProcess d(dir);
+  d.start(cfg);
+  ASSERT_TRUE(d.wait_notify("STATUS=scan ", 20s)) << d.log();
+  int before = batches(dir);
+  auto r = ctl(dir, "scan-now", {{"target", "decl"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result, 0) << r->text;
+  ASSERT_TRUE(d.wait_notify("STATUS=scan ", 10s));
+  EXPECT_GT(batches(dir), before);
+  auto bad = ctl(dir, "scan-now", {{"target", "nope"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->result, sov::control::kResultError);
+  EXPECT_THAT(bad->text, HasSubstr("nope"));
+  auto unknown = ctl(dir, "frobnicate");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->result, sov::control::kResultUnsupported);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0);
+}
+
+TEST(Lifecycle, CheckConfigRunsTheDaemonValidationAndExitsTwoOnErrors) {
+  TempDir dir;
+  std::string cfg = dir.write("bad.yaml", "node: x\nschedule: { intervl: 1h }\n");
+  std::string cmd = std::string(SOVEREIGND) + " --check-config --config " + cfg + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  EXPECT_EQ(WEXITSTATUS(st), 2) << out;
+  EXPECT_THAT(out, HasSubstr("bad.yaml:2:"));
+}
+
+TEST(Lifecycle, EveryControlCommandIsDocumentedAndMetricsPassPromtool) {
+  TempDir dir;
+  int port = sov::testing::free_port();
+  std::string cfg = dir.write("sovereignd.yaml", config_text(dir, port, 0, "1h", "2s"));
+  DaemonProcess d(dir);
+  d.start(cfg);
+  ASSERT_TRUE(d.wait_notify("STATUS=scan ", 20s)) << d.log();
+  auto r = ctl(dir, "list-commands");
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->data.is_array());
+  EXPECT_GE(r->data.size(), 4u);
+  for (const auto& c : r->data) {
+    std::string file =
+        sov::testing::source_dir() + "/daemon/control/api/" + c.get<std::string>() + ".json";
+    ASSERT_TRUE(std::filesystem::exists(file)) << file;
+    auto doc = sov::model::Json::parse(sov::testing::read_file(file));
+    EXPECT_EQ(doc["name"], c);
+  }
+  std::string metrics = sov::testing::http_get(port, "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("sovereignd_build_info{"));
+  EXPECT_THAT(metrics, HasSubstr("sovereignd_scan_last_success_timestamp_seconds{"));
+  EXPECT_THAT(metrics, HasSubstr("sovereignd_probe_success{probe=\"declared\",target=\"decl\"} 1"));
+  std::string file = dir.write("metrics.txt", metrics);
+  std::string cmd = "/usr/bin/promtool check metrics < " + file + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  EXPECT_EQ(WEXITSTATUS(pclose(p)), 0) << out;
+  EXPECT_EQ(sov::testing::http_get(port, "/nope"), "not found\n");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0);
+}
+
+}  // namespace
