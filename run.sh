@@ -13,6 +13,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 build_dir="${SOV_BUILD_DIR:-$here/build}"
+# ccache keyed on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses what an
+# earlier build on this machine compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 jobs="$(nproc 2>/dev/null || echo 2)"
 
 # DESIGN.md §3, plus the build tools and what the tests start or read.
