@@ -27,6 +27,7 @@ packages=(
   libp11-kit-dev softhsm2 libmaxminddb-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mandoc groff-base openssl clang-format gnutls-bin opensc
+  prometheus prometheus-alertmanager systemd
 )
 # Only for ./run.sh bench (side-by-side comparisons with peer tools).
 bench_packages=(nginx-light prometheus-blackbox-exporter sslscan bc time)

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/cli/daemon_commands.h"
 #include "daemon/cli/keys_command.h"
 #include "daemon/cli/probe_command.h"
 #include "daemon/cli/providers_command.h"
@@ -54,7 +55,20 @@ int main(int argc, char** argv) {
   c_scan->add_option("--db", scan.db, "SQLite store to write (default: the config's `store`)");
   c_scan->add_flag("--strict", scan.strict, "treat rule warnings as errors");
   c_scan->add_option("--format", scan.format, "output: table or json")->default_val("table");
-  c_scan->callback([&] { rc = cmd_scan(scan); });
+  bool scan_now = false;
+  std::string scan_target;
+  std::string scan_socket = sov::cli::kDefaultControlSocket;
+  c_scan->add_flag("--now", scan_now,
+                   "ask the running sovereignd to scan now instead of scanning here");
+  c_scan->add_option("target", scan_target, "with --now: the target to scan (default: all)");
+  c_scan->add_option("--socket", scan_socket, "with --now: the daemon's control socket")
+      ->default_val(sov::cli::kDefaultControlSocket);
+  c_scan->callback([&] {
+    rc = scan_now ? sov::cli::cmd_scan_now(
+                        scan_socket, scan_target.empty() ? std::nullopt
+                                                         : std::optional<std::string>(scan_target))
+                  : cmd_scan(scan);
+  });
 
   FindingsArgs fa;
   long long fa_scan = 0;
@@ -136,6 +150,7 @@ int main(int argc, char** argv) {
 
   sov::cli::add_probe_commands(app, &rc);
   sov::cli::add_provider_commands(app, &rc);
+  sov::cli::add_daemon_commands(app, &rc);
   sov::cli::add_key_probe_commands(app.get_subcommand("probe"), &rc);
 
   // --version works without a subcommand.

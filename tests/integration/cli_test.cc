@@ -175,9 +175,30 @@ TEST(Cli, DemoConfigChecksClean) {
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* c :
-       {"", "scan", "findings", "history", "diff", "verify", "rules", "rules validate",
-        "rules test", "rules list", "rules explain", "config", "config check", "config schema"}) {
+  for (const char* c : {"",
+                        "scan",
+                        "findings",
+                        "history",
+                        "diff",
+                        "verify",
+                        "rules",
+                        "rules validate",
+                        "rules test",
+                        "rules list",
+                        "rules explain",
+                        "config",
+                        "config check",
+                        "config schema",
+                        "probe",
+                        "probe tls",
+                        "probe pkcs11",
+                        "probe key-file",
+                        "probe kms",
+                        "providers",
+                        "providers list",
+                        "providers resolve",
+                        "status",
+                        "reload"}) {
     CtlRun r = ctl(std::string(c) + " --help");
     EXPECT_EQ(r.status, 0) << c << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("Usage")) << c;

@@ -285,8 +285,7 @@ std::string estate(const sov::testing::TempDir& dir, int http_port, const std::s
   auto from = demo.find("targets:");
   auto to = demo.find("  # Real TLS endpoints");
   std::string t = "node: test-node\nstore: " + dir.file("state.db") + "\n" + "rules: [" + src +
-                  "/rules/lists, " + src + "/rules/sets/secnumcloud]\n" +
-                  "schedule:\n  interval: 1h\n  jitter: 0%\n  probe_timeout: 2s\n" +
+                  "/rules]\n" + "schedule:\n  interval: 1h\n  jitter: 0%\n  probe_timeout: 2s\n" +
                   demo.substr(from, to - from) + alerts +
                   "http:\n  listen: 127.0.0.1:" + std::to_string(http_port) +
                   "\ncontrol:\n  socket: " + dir.file("control.sock") + "\n";
