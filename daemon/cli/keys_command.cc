@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/base/time.h"
+#include "daemon/cli/probe_command.h"
 #include "daemon/model/model.h"
 #include "probes/keys/keys_probe.h"
 
@@ -54,18 +55,7 @@ int run_key_probe(const std::string& command, probes::Probe& probe, model::Targe
   auto started = std::chrono::steady_clock::now();
   auto result = probes::keys::probe_once(
       probe, target, std::chrono::duration_cast<std::chrono::milliseconds>(*timeout), clock);
-  model::Json doc = result.facts.doc();
-  doc["probe"] = {
-      {"status", result.ok ? "ok" : "error"},
-      {"error", result.ok ? model::Json(nullptr) : model::Json(result.error)},
-      {"duration_seconds",
-       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
-  std::cout << doc.dump(2) << "\n";
-  if (!result.ok) {
-    std::cerr << "sovereignctl: " << result.error << "\n";
-    return 1;
-  }
-  return 0;
+  return print_probe_result(result, started);
 }
 
 int run_pkcs11(const KeyArgs& a) {

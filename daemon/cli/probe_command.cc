@@ -53,6 +53,13 @@ int run_probe_tls(const ProbeTlsArgs& a) {
   auto started = std::chrono::steady_clock::now();
   auto result = probes::tls::probe_once(
       probe, target, std::chrono::duration_cast<std::chrono::milliseconds>(*timeout), clock);
+  return print_probe_result(result, started);
+}
+
+}  // namespace
+
+int print_probe_result(const probes::ProbeResult& result,
+                       std::chrono::steady_clock::time_point started) {
   model::Json doc = result.facts.doc();
   doc["probe"] = {
       {"status", result.ok ? "ok" : "error"},
@@ -66,8 +73,6 @@ int run_probe_tls(const ProbeTlsArgs& a) {
   }
   return 0;
 }
-
-}  // namespace
 
 void add_probe_commands(CLI::App& app, int* rc) {
   auto* probe = app.add_subcommand("probe", "probe one endpoint and print its facts as JSON");

@@ -5,11 +5,23 @@
 // 1 when the endpoint could not be probed (the message on stderr names the endpoint and why),
 // 2 for bad usage.
 
+#include <chrono>
+
 namespace CLI {
 class App;
 }  // namespace CLI
 
+namespace sov::probes {
+struct ProbeResult;
+}  // namespace sov::probes
+
 namespace sov::cli {
+
+/// Prints a probe's facts as JSON on stdout, with `probe.status|error|duration_seconds` (the
+/// duration counted from `started`), and the error on stderr. Returns the exit status every
+/// `probe` command shares: 0 when the probe ran, 1 when the endpoint could not be probed.
+int print_probe_result(const probes::ProbeResult& result,
+                       std::chrono::steady_clock::time_point started);
 
 /// Registers `probe tls HOST:PORT [--sni NAME] [--ca FILE] [--starttls postgres|smtp]
 /// [--timeout DURATION] [--mode handshake|full] [--alpn PROTO]...` on `app`. When the command
