@@ -15,6 +15,7 @@
 #include "daemon/model/model.h"
 #include "daemon/ruleset/ruleset.h"
 #include "daemon/store/store.h"
+#include "probes/jurisdiction/explain.h"
 
 namespace sov::cli {
 
@@ -213,11 +214,26 @@ int cmd_findings(const FindingsArgs& args) {
   }
   if (!args.rule.empty()) q.rule_id = args.rule;
   if (!args.target.empty()) q.target_id = args.target;
+  if (!args.explain.empty()) q.target_id = args.explain;
   if (args.scan) q.scan_id = *args.scan;
   auto st = open_store(args.store);
   if (!st) return report(st.error());
   auto rows = (*st)->findings(q);
   if (!rows) return report(rows.error());
+  if (!args.explain.empty()) {
+    // The chain location -> operator -> legal control -> certifications, from the facts the
+    // scan recorded for this target, with the findings that judged each link.
+    if (rows->empty()) {
+      return report(Error(ErrorCode::kNotFound,
+                          "no findings for target '" + args.explain + "' in that scan"));
+    }
+    auto rec = (*st)->target_record(rows->front().scan_id, args.explain);
+    if (!rec) return report(rec.error());
+    std::vector<model::Finding> fs;
+    for (const auto& r : *rows) fs.push_back(r.finding);
+    std::cout << probes::jurisdiction::explain_chain(rec->facts, fs);
+    return kExitOk;
+  }
   if (args.format == "json") {
     Json out = Json::array();
     for (const auto& r : *rows) {

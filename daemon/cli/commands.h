@@ -33,6 +33,7 @@ int cmd_scan(const ScanArgs& args);
 struct FindingsArgs {
   StoreRef store;
   std::string status, rule, target, format = "table";
+  std::string explain;  // a target id: print its sovereignty chain instead of a list
   std::optional<long long> scan;
 };
 int cmd_findings(const FindingsArgs& args);

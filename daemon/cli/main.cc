@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   c_findings->add_option("--target", fa.target, "only this target id");
   auto* o_scan = c_findings->add_option("--scan", fa_scan, "scan id (default: the latest)");
   c_findings->add_option("--format", fa.format, "output: table or json")->default_val("table");
+  c_findings->add_option(
+      "--explain", fa.explain,
+      "show one target's chain: location, operator, legal control, certifications");
   c_findings->callback([&] {
     if (o_scan->count() > 0) fa.scan = fa_scan;
     rc = cmd_findings(fa);

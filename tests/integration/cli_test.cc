@@ -90,6 +90,13 @@ TEST(Cli, DemoScanReportsInForceFailuresWithExitThree) {
   CtlRun verify = ctl("verify --db " + db);
   EXPECT_EQ(verify.status, 0) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("ok:"));
+
+  // The chain for one target: the operator comes from the provider registry.
+  CtlRun chain = ctl("findings --db " + db + " --explain hdh-aws-paris");
+  EXPECT_EQ(chain.status, 0) << chain.out;
+  EXPECT_THAT(chain.out, HasSubstr("aws"));
+  EXPECT_THAT(chain.out, HasSubstr("SNC-19.6-b1"));
+  EXPECT_EQ(ctl("findings --db " + db + " --explain nosuch").status, 1);
 }
 
 TEST(Cli, VerifyNamesTheTamperedRow) {
