@@ -980,7 +980,11 @@ void Loader::check_types(Ctx& c, Op op, const Constant& k, const std::string& pa
 std::optional<Node> Loader::leaf(Ctx& c, const Field& fact, const Field& op_field, Op op) {
   auto ref = fact_ref(c, fact.value);
   auto k = constant(c, op, op_field);
-  if (!ref || !k) return std::nullopt;
+  if (!ref || !k) {
+    // Still check the path, so a leaf with a bad value and an unknown path reports both.
+    if (ref) (void)declared(c, schema_path(c, *ref), fact.value);
+    return std::nullopt;
+  }
   std::string path = schema_path(c, *ref);
   if (auto d = declared(c, path, fact.value)) {
     check_types(c, op, *k, path, *d, op_field.value.IsNull() ? op_field.key : op_field.value);

@@ -625,3 +625,26 @@ TEST(RuleLoader, YamlSyntaxErrorHasItsPosition) {
 
 }  // namespace
 }  // namespace sov::ruleset
+
+namespace sov::ruleset {
+namespace {
+
+// Regression: a leaf whose value was invalid (a bad regex) returned before its fact path was
+// checked, so an unknown path in the same leaf went unreported. Every error of a file counts.
+TEST(RuleLoader, LeafWithBadValueStillReportsAnUnknownPath) {
+  Diagnostics diags;
+  LoadOptions options;
+  options.schema = &testing::probe_schema();
+  options.strict = true;
+  auto book =
+      load_rules_text("r.yaml", testing::one_rule("{fact: provider.seat_contry, matches: \"[a-\"}"),
+                      options, &diags);
+  ASSERT_FALSE(book.has_value());
+  EXPECT_EQ(diags.error_count(), 2u) << diags.to_string();
+  const std::string text = diags.to_string();
+  EXPECT_NE(text.find("fact path 'provider.seat_contry'"), std::string::npos) << text;
+  EXPECT_NE(text.find("invalid regular expression '[a-'"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace sov::ruleset
