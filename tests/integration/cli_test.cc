@@ -3,6 +3,7 @@
 // and on broken inputs.
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -226,6 +227,51 @@ TEST(Cli, MissingStoreIsARuntimeErrorNotACrash) {
   EXPECT_THAT(r.out, HasSubstr("no store at"));
   CtlRun s = ctl("findings --db " + dir.file("none.db") + " --status bogus");
   EXPECT_EQ(s.status, 2);
+}
+
+// Secrets never reach the store or the output (STYLE.md B11). The demo key script makes a real
+// SoftHSM2 token whose user PIN is also the passphrase of an encrypted key file; a scan probes
+// both, then every byte of the store and of what sovereignctl printed is searched for it.
+TEST(Cli, PlantedPinAndPassphraseReachNeitherStoreNorOutput) {
+  sov::testing::TempDir dir;
+  std::string keys = dir.file("keys");
+  std::string script = sov::testing::source_dir() + "/packaging/examples/demo/keys/create.sh";
+  ASSERT_EQ(std::system((script + " " + keys + " >/dev/null 2>&1").c_str()), 0);
+  std::string pin = sov::testing::read_file(keys + "/user.pin");
+  while (!pin.empty() && (pin.back() == '\n' || pin.back() == '\r')) pin.pop_back();
+  ASSERT_GE(pin.size(), 8u);
+  std::string cfg = dir.write("s.yaml", "store: s.db\nrules: [" + rules_dir() +
+                                            "]\ntargets:\n"
+                                            "  - id: hsm\n    kind: pkcs11\n"
+                                            "    module: /usr/lib/softhsm/libsofthsm2.so\n"
+                                            "    token: demo-hsm\n    key: demo-sealed\n"
+                                            "    pin_file: keys/user.pin\n"
+                                            "    tags: { data_class: [health] }\n"
+                                            "  - id: files\n    kind: key_file\n"
+                                            "    path: keys/files\n");
+  std::string env = "SOFTHSM2_CONF=" + keys + "/softhsm2.conf ";
+  std::string db = dir.file("s.db");
+  std::string cmd = std::string("sh -c '") + env + SOVEREIGNCTL + " scan --config " + cfg + "'";
+  std::string out;
+  {
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    pclose(p);
+  }
+  // The token was really opened and read: SoftHSM2 is recognised as a software token.
+  EXPECT_NE(out.find("key.custody = \"software_token\""), std::string::npos) << out;
+  EXPECT_EQ(out.find(pin), std::string::npos);
+  CtlRun js = ctl("findings --db " + db + " --format json");
+  EXPECT_NE(js.out.find("key.keys[0].extractable"), std::string::npos);
+  EXPECT_NE(js.out.find("key.files[1].encrypted"), std::string::npos);
+  EXPECT_EQ(js.out.find(pin), std::string::npos);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::string bytes = sov::testing::read_file(db + suffix);
+    EXPECT_EQ(bytes.find(pin), std::string::npos) << "PIN found in " << db << suffix;
+  }
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
