@@ -9,6 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "daemon/net/deadline.h"
 #include "daemon/net/net.h"
 
 namespace sov::net {
@@ -65,12 +66,9 @@ struct HttpOp : std::enable_shared_from_this<HttpOp> {
 
   void start(Deadline deadline) {
     auto self = shared_from_this();
-    timer.expires_at(deadline);
-    timer.async_wait([self](const boost::system::error_code& ec) {
-      if (ec || self->finished) return;
-      self->timed_out = true;
+    detail::arm_deadline(self, deadline, [](auto& op) {
       boost::system::error_code ignored;
-      self->socket.close(ignored);
+      op.socket.close(ignored);
     });
     parser.emplace();
     parser->header_limit(16 * 1024);

@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "daemon/net/deadline.h"
+
 namespace sov::net {
 
 namespace asio = boost::asio;
@@ -92,13 +94,10 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
 
   void start(const HostPort& where, Deadline deadline) {
     auto self = shared_from_this();
-    timer.expires_at(deadline);
-    timer.async_wait([self](const boost::system::error_code& ec) {
-      if (ec || self->finished) return;
-      self->timed_out = true;
-      self->resolver.cancel();
+    detail::arm_deadline(self, deadline, [](auto& op) {
+      op.resolver.cancel();
       boost::system::error_code ignored;
-      self->socket.close(ignored);
+      op.socket.close(ignored);
     });
     boost::system::error_code ec;
     auto address = asio::ip::make_address(where.host, ec);
@@ -170,12 +169,9 @@ struct ExchangeOp : std::enable_shared_from_this<ExchangeOp> {
 
   void start(Deadline deadline) {
     auto self = shared_from_this();
-    timer.expires_at(deadline);
-    timer.async_wait([self](const boost::system::error_code& ec) {
-      if (ec || self->finished) return;
-      self->timed_out = true;
+    detail::arm_deadline(self, deadline, [](auto& op) {
       boost::system::error_code ignored;
-      self->socket.close(ignored);
+      op.socket.close(ignored);
     });
     if (out.empty()) return read();
     asio::async_write(

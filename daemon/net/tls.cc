@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "daemon/net/deadline.h"
 #include "daemon/net/net.h"
 
 namespace sov::net {
@@ -112,12 +113,9 @@ struct HandshakeOp : std::enable_shared_from_this<HandshakeOp> {
 
   void start(Deadline deadline) {
     auto self = shared_from_this();
-    timer.expires_at(deadline);
-    timer.async_wait([self](const boost::system::error_code& ec) {
-      if (ec || self->finished) return;
-      self->timed_out = true;
+    detail::arm_deadline(self, deadline, [](auto& op) {
       boost::system::error_code ignored;
-      self->impl->stream.lowest_layer().close(ignored);
+      op.impl->stream.lowest_layer().close(ignored);
     });
     impl->stream.async_handshake(
         asio::ssl::stream_base::client, [self](const boost::system::error_code& ec) {
