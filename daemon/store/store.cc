@@ -35,6 +35,22 @@ std::string_view scan_state_name(ScanState s) {
 
 namespace {
 
+// The integer in the first column of a one-row query (PRAGMAs, counts).
+Result<int64_t> scalar_integer(sqlite::Database* db, const char* sql, std::string_view what) {
+  auto q = db->query(sql, what);
+  if (!q) return q.error();
+  auto row = q->step();
+  if (!row) return row.error();
+  return q->integer(0);
+}
+
+Error newer_schema(const std::string& path, int64_t version) {
+  return Error(ErrorCode::kUnsupported,
+               "database " + path + " has schema version " + std::to_string(version) +
+                   ", this sovereignd understands up to " + std::to_string(kSchemaVersion) +
+                   "; refusing to modify it");
+}
+
 // PRAGMA application_id: "SOVD". A database of another application is never migrated.
 constexpr int64_t kApplicationId = 0x534f5644;
 
@@ -481,25 +497,16 @@ Result<std::unique_ptr<Store::Impl>> Store::Impl::open(const std::string& path,
     version = q->integer(0);
   }
   {
-    auto q = db->query("PRAGMA application_id", "read application id");
-    if (!q) return q.error();
-    auto row = q->step();
-    if (!row) return row.error();
-    app_id = q->integer(0);
+    auto v = scalar_integer(&*db, "PRAGMA application_id", "read application id");
+    if (!v) return v.error();
+    app_id = *v;
   }
   {
-    auto q = db->query("SELECT count(*) FROM sqlite_schema", "read schema");
-    if (!q) return q.error();
-    auto row = q->step();
-    if (!row) return row.error();
-    objects = q->integer(0);
+    auto v = scalar_integer(&*db, "SELECT count(*) FROM sqlite_schema", "read schema");
+    if (!v) return v.error();
+    objects = *v;
   }
-  if (version > kSchemaVersion) {
-    return fail(ErrorCode::kUnsupported,
-                "database " + path + " has schema version " + std::to_string(version) +
-                    ", this sovereignd understands up to " + std::to_string(kSchemaVersion) +
-                    "; refusing to modify it");
-  }
+  if (version > kSchemaVersion) return newer_schema(path, version);
   if (app_id != 0 && app_id != kApplicationId) {
     return fail(ErrorCode::kUnsupported, "database " + path +
                                              " belongs to another application (application_id " +
@@ -545,21 +552,10 @@ Result<std::unique_ptr<Store::Impl>> Store::Impl::open(const std::string& path,
       if (!tx) return tx.error();
       // Re-read inside the transaction: the flock keeps other sovereignd writers out, but not
       // a tool that opens the file directly.
-      int64_t current = 0;
-      {
-        auto q = db->query("PRAGMA user_version", "read schema version");
-        if (!q) return q.error();
-        auto row = q->step();
-        if (!row) return row.error();
-        current = q->integer(0);
-      }
-      if (current > kSchemaVersion) {
-        return fail(ErrorCode::kUnsupported,
-                    "database " + path + " has schema version " + std::to_string(current) +
-                        ", this sovereignd understands up to " + std::to_string(kSchemaVersion) +
-                        "; refusing to modify it");
-      }
-      for (int64_t v = current; v < kSchemaVersion; ++v) {
+      auto current = scalar_integer(&*db, "PRAGMA user_version", "read schema version");
+      if (!current) return current.error();
+      if (*current > kSchemaVersion) return newer_schema(path, *current);
+      for (int64_t v = *current; v < kSchemaVersion; ++v) {
         auto m = db->exec("migrate schema to version " + std::to_string(v + 1), kMigrations[v]);
         if (!m) return m.error();
       }
