@@ -28,7 +28,11 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mandoc groff-base openssl clang-format gnutls-bin opensc
   prometheus prometheus-alertmanager systemd
+  postgresql chromium python3-jsonschema dpkg-dev file
 )
+# The tests' S3-compatible server (s3rver) comes from the npm registry. A machine may already
+# carry a Node.js with its own npm (NodeSource's nodejs conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # Only for ./run.sh bench (side-by-side comparisons with peer tools).
 bench_packages=(nginx-light prometheus-blackbox-exporter sslscan bc time)
 

@@ -30,19 +30,23 @@ const std::map<std::string, std::set<std::string>>& allowed() {
       {"daemon/config", {"daemon/base", "daemon/model"}},
       {"daemon/ruleset", {"daemon/base", "daemon/model"}},
       {"daemon/store", {"daemon/base", "daemon/model"}},
+      {"daemon/signing", {"daemon/base"}},
       {"daemon/control", {"daemon/base", "daemon/model"}},
       {"probes/api", {"daemon/base", "daemon/model", "daemon/net"}},
       {"daemon/report", {"daemon/base", "daemon/model", "daemon/store"}},
       {"daemon/alerts", {"daemon/base", "daemon/model", "daemon/log", "daemon/net"}},
       {"probes/tls", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
-      {"probes/storage", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
+      // Storage probes reuse the TLS probe for the endpoint's TLS facts (S3, PostgreSQL).
+      {"probes/s3", {"daemon/base", "daemon/model", "daemon/net", "probes/api", "probes/tls"}},
+      {"probes/storage",
+       {"daemon/base", "daemon/model", "daemon/net", "probes/api", "probes/tls"}},
       {"probes/keys", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
       {"probes/jurisdiction", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
       {"daemon/engine",
        {"daemon/base", "daemon/model", "daemon/config", "daemon/ruleset", "daemon/store",
         "daemon/alerts", "daemon/metrics", "daemon/log", "probes/api",
         // The registration table (engine/probes.cc) names the concrete probes.
-        "probes/tls", "probes/storage", "probes/keys", "probes/jurisdiction"}},
+        "probes/tls", "probes/s3", "probes/storage", "probes/keys", "probes/jurisdiction"}},
   };
   return kAllowed;
 }
@@ -55,8 +59,9 @@ const std::map<std::string, std::set<std::string>>& third_party() {
       {"sqlite3.h", {"daemon/store", "daemon/cli"}},  // cli: --version only
       {"boost/asio",
        {"daemon/net", "probes/api", "daemon/engine", "daemon/control", "daemon/app", "probes/tls",
-        "probes/storage", "probes/keys", "probes/jurisdiction"}},
-      {"boost/beast", {"daemon/net", "daemon/app", "daemon/metrics", "probes/storage"}},
+        "probes/s3", "probes/storage", "probes/keys", "probes/jurisdiction"}},
+      {"boost/beast",
+       {"daemon/net", "daemon/app", "daemon/metrics", "probes/s3", "probes/storage"}},
   };
   return kThirdParty;
 }
