@@ -72,6 +72,13 @@ int run_list(const ProviderArgs& a) {
   return 0;
 }
 
+// One curated value with its provenance: "value  [confidence, date, url]  — note".
+std::string with_provenance(const model::Json& value, const juris::Provenance& pr) {
+  return value_text(value) + "  [" + pr.confidence + ", " +
+         (pr.as_of ? format_date(*pr.as_of) : std::string("date unknown")) + ", " + pr.url + "]" +
+         (pr.note.empty() ? "" : "  — " + pr.note);
+}
+
 int run_show(const ProviderArgs& a) {
   auto r = open(a, false);
   if (!r) return 2;
@@ -83,10 +90,24 @@ int run_show(const ProviderArgs& a) {
   }
   std::cout << p->id << " — " << p->name << " (" << p->file << ")\n";
   for (const auto& [key, v] : p->facts) {
-    const auto& pr = v.provenance;
-    std::cout << "  " << key << ": " << value_text(v.value) << "  [" << pr.confidence << ", "
-              << (pr.as_of ? format_date(*pr.as_of) : std::string("date unknown")) << ", " << pr.url
-              << "]" << (pr.note.empty() ? "" : "  — " + pr.note) << "\n";
+    std::cout << "  " << key << ": " << with_provenance(v.value, v.provenance) << "\n";
+  }
+  for (const auto& h : p->holders) {
+    std::cout << "  holder " << h.name << " (" << (h.country.empty() ? "?" : h.country)
+              << "): capital " << value_text(h.capital_pct) << " %, votes "
+              << with_provenance(h.voting_pct, h.provenance) << " %\n";
+  }
+  for (const auto& o : p->offers) {
+    std::cout << "  offer " << o.id << " — " << o.name;
+    if (!o.regions.empty()) {
+      std::cout << " (regions:";
+      for (const auto& r : o.regions) std::cout << " " << r;
+      std::cout << ")";
+    }
+    std::cout << "\n";
+    for (const auto& [key, v] : o.facts) {
+      std::cout << "    " << key << ": " << with_provenance(v.value, v.provenance) << "\n";
+    }
   }
   std::cout << "  network [" << p->network.confidence << ", "
             << (p->network.as_of ? format_date(*p->network.as_of) : "date unknown") << ", "

@@ -369,6 +369,23 @@ std::string Provider::legal_entity() const {
   return v && v->value.is_string() ? v->value.get<std::string>() : std::string();
 }
 
+const Offer* Provider::find_offer(std::string_view id_or_name) const {
+  for (const auto& o : offers) {
+    if (iequal(o.id, id_or_name) || iequal(o.name, id_or_name)) return &o;
+  }
+  return nullptr;
+}
+
+const Offer* Provider::offer_in_region(std::string_view region) const {
+  const Offer* found = nullptr;
+  for (const auto& o : offers) {
+    if (std::find(o.regions.begin(), o.regions.end(), region) == o.regions.end()) continue;
+    if (found != nullptr) return nullptr;
+    found = &o;
+  }
+  return found;
+}
+
 const Provider* Registry::find(std::string_view id) const {
   auto it = providers_.find(std::string(id));
   return it == providers_.end() ? nullptr : &it->second;
@@ -403,6 +420,169 @@ std::optional<Provider> parse_provider(const std::string& file, std::string_view
 
 namespace {
 
+// The provenance a `source:` key names; an unknown key is reported at `at`.
+Provenance provenance_of(Lint& lint, const YAML::Node& at,
+                         const std::map<std::string, SourceDef>& sources, const std::string& file,
+                         int line) {
+  Provenance pv;
+  pv.file = file;
+  pv.line = line;
+  auto s = sources.find(at.Scalar());
+  if (s == sources.end()) {
+    std::vector<std::string> names;
+    for (const auto& [n, d] : sources) names.push_back(n);
+    lint.error(at,
+               "unknown source '" + at.Scalar() + "'" + did_you_mean_suffix(at.Scalar(), names));
+  } else {
+    pv.source_title = s->second.title;
+    pv.url = s->second.url;
+    pv.as_of = s->second.as_of;
+  }
+  return pv;
+}
+
+// A `facts:` mapping (the provider's, or an offer's when `only_prefix` limits the keys).
+void parse_facts(Lint& lint, const YAML::Node& facts,
+                 const std::map<std::string, SourceDef>& sources, const std::string& file,
+                 std::string_view only_prefix, std::map<std::string, RegistryValue>* out) {
+  std::vector<std::string> key_names;
+  for (const auto& k : registry_keys()) {
+    if (k.key.starts_with(only_prefix)) key_names.emplace_back(k.key);
+  }
+  if (!facts.IsMap()) {
+    lint.error(facts, "facts must be a mapping of fact keys to {value, source, confidence}");
+    return;
+  }
+  std::set<std::string> seen;
+  for (auto it = facts.begin(); it != facts.end(); ++it) {
+    std::string key = it->first.Scalar();
+    auto kit = std::find_if(registry_keys().begin(), registry_keys().end(),
+                            [&](const RegistryKey& k) { return k.key == key; });
+    if (kit == registry_keys().end() || !key.starts_with(only_prefix)) {
+      std::string where = only_prefix.empty()
+                              ? ""
+                              : " (an offer holds " + std::string(only_prefix) + "* facts only)";
+      lint.error(it->first,
+                 "unknown fact '" + key + "'" + where + did_you_mean_suffix(key, key_names));
+      continue;
+    }
+    if (!seen.insert(key).second) {
+      lint.error(it->first, "duplicate fact '" + key + "'");
+      continue;
+    }
+    const YAML::Node& f = it->second;
+    if (!lint.keys(f, {"value", "source", "confidence", "as_of", "note"},
+                   {"value", "source", "confidence"}, "fact '" + key + "'"))
+      continue;
+    RegistryValue rv;
+    rv.value = node_json(f["value"]);
+    check_value(lint, f["value"], key, kit->kind, rv.value);
+    rv.provenance = provenance_of(lint, f["source"], sources, file, line_of(it->first));
+    rv.provenance.confidence = read_confidence(lint, f["confidence"]);
+    if (f["as_of"]) rv.provenance.as_of = read_date(lint, f["as_of"], "as_of");
+    if (f["note"]) rv.provenance.note = f["note"].Scalar();
+    if (rv.value.is_null() && rv.provenance.confidence != "U") {
+      lint.error(f["confidence"], "an unknown value (null) must have confidence U");
+    }
+    (*out)[key] = std::move(rv);
+  }
+}
+
+// `holders:` a list of {name, country, capital_pct, voting_pct, source, confidence, note}.
+// Known non-EU holdings may not exceed what the ownership facts say (they are derived from the
+// same sources; a contradiction is a curation error).
+void parse_holders(Lint& lint, const YAML::Node& list,
+                   const std::map<std::string, SourceDef>& sources, const std::string& file,
+                   Provider* p) {
+  if (!list.IsSequence()) {
+    lint.error(list,
+               "holders must be a list of {name, country, capital_pct, voting_pct, source, "
+               "confidence}");
+    return;
+  }
+  double max_single = 0, total = 0;
+  for (const auto& h : list) {
+    if (!lint.keys(
+            h, {"name", "country", "capital_pct", "voting_pct", "source", "confidence", "note"},
+            {"name", "country", "capital_pct", "voting_pct", "source", "confidence"}, "holder"))
+      continue;
+    Holder holder;
+    holder.name = h["name"].Scalar();
+    model::Json country = node_json(h["country"]);
+    check_value(lint, h["country"], "country", "country", country);
+    holder.country = country.is_string() ? country.get<std::string>() : "";
+    holder.capital_pct = node_json(h["capital_pct"]);
+    holder.voting_pct = node_json(h["voting_pct"]);
+    check_value(lint, h["capital_pct"], "capital_pct", "pct", holder.capital_pct);
+    check_value(lint, h["voting_pct"], "voting_pct", "pct", holder.voting_pct);
+    holder.provenance = provenance_of(lint, h["source"], sources, file, line_of(h));
+    holder.provenance.confidence = read_confidence(lint, h["confidence"]);
+    if (h["note"]) holder.provenance.note = h["note"].Scalar();
+    if (is_country(holder.country) && !is_eu27(holder.country) && holder.capital_pct.is_number()) {
+      max_single = std::max(max_single, holder.capital_pct.get<double>());
+      total += holder.capital_pct.get<double>();
+    }
+    p->holders.push_back(std::move(holder));
+  }
+  auto check = [&](const char* key, double derived) {
+    const RegistryValue* v = p->fact(key);
+    if (v && v->value.is_number() && derived > v->value.get<double>()) {
+      std::ostringstream pct;
+      pct << derived;
+      lint.error(list, "the non-EU holders listed hold " + pct.str() + " %, more than " + key +
+                           " = " + v->value.dump());
+    }
+  };
+  check("ownership.non_eu_max_single_pct", max_single);
+  check("ownership.non_eu_total_pct", total);
+}
+
+// `offers:` a list of {id, name, regions, facts}; a provider with offers keeps its SecNumCloud
+// facts there, not at the provider level (where they would wrongly cover every offer).
+void parse_offers(Lint& lint, const YAML::Node& list,
+                  const std::map<std::string, SourceDef>& sources, const std::string& file,
+                  Provider* p) {
+  if (!list.IsSequence()) {
+    lint.error(list, "offers must be a list of {id, name, regions, facts}");
+    return;
+  }
+  static const std::regex kId("[a-z0-9][a-z0-9-]*");
+  std::set<std::string> ids;
+  for (const auto& o : list) {
+    if (!lint.keys(o, {"id", "name", "regions", "facts", "note"}, {"id", "name", "facts"}, "offer"))
+      continue;
+    Offer offer;
+    offer.id = o["id"].Scalar();
+    offer.name = o["name"].Scalar();
+    offer.line = line_of(o);
+    if (!std::regex_match(offer.id, kId)) {
+      lint.error(o["id"], "offer id '" + offer.id + "' must be lower-case letters, digits, -");
+    }
+    if (!ids.insert(offer.id).second) lint.error(o["id"], "duplicate offer '" + offer.id + "'");
+    if (auto r = o["regions"]) {
+      if (!r.IsSequence()) lint.error(r, "an offer's regions must be a list of region ids");
+      for (const auto& e : r) {
+        if (!p->regions.count(e.Scalar())) {
+          lint.error(e, "offer region '" + e.Scalar() + "' is not in network.regions");
+        }
+        offer.regions.push_back(e.Scalar());
+      }
+    }
+    parse_facts(lint, o["facts"], sources, file, "certifications.", &offer.facts);
+    p->offers.push_back(std::move(offer));
+  }
+  for (const auto& [key, v] : p->facts) {
+    if (key.starts_with("certifications.secnumcloud.")) {
+      lint.error(list, "provider-level '" + key + "' (line " + std::to_string(v.provenance.line) +
+                           ") with offers: SecNumCloud is qualified per offer, move it into one");
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+
 std::optional<Provider> parse_provider_unguarded(const std::string& file, std::string_view text,
                                                  Diagnostics* diags) {
   diags->set_source(file, text);
@@ -415,7 +595,8 @@ std::optional<Provider> parse_provider_unguarded(const std::string& file, std::s
     return std::nullopt;
   }
   size_t before = diags->error_count();
-  if (!lint.keys(root, {"provider", "name", "sources", "facts", "network", "note"},
+  if (!lint.keys(root,
+                 {"provider", "name", "sources", "facts", "network", "holders", "offers", "note"},
                  {"provider", "name", "sources", "facts"}, "provider file"))
     return std::nullopt;
   Provider p;
@@ -446,55 +627,10 @@ std::optional<Provider> parse_provider_unguarded(const std::string& file, std::s
       sources[it->first.Scalar()] = def;
     }
   }
-  std::vector<std::string> key_names;
-  for (const auto& k : registry_keys()) key_names.emplace_back(k.key);
-  const YAML::Node& facts = root["facts"];
-  if (!facts.IsMap()) {
-    lint.error(facts, "facts must be a mapping of fact keys to {value, source, confidence}");
-  } else {
-    std::set<std::string> seen;
-    for (auto it = facts.begin(); it != facts.end(); ++it) {
-      std::string key = it->first.Scalar();
-      auto kit = std::find_if(registry_keys().begin(), registry_keys().end(),
-                              [&](const RegistryKey& k) { return k.key == key; });
-      if (kit == registry_keys().end()) {
-        lint.error(it->first, "unknown fact '" + key + "'" + did_you_mean_suffix(key, key_names));
-        continue;
-      }
-      if (!seen.insert(key).second) {
-        lint.error(it->first, "duplicate fact '" + key + "'");
-        continue;
-      }
-      const YAML::Node& f = it->second;
-      if (!lint.keys(f, {"value", "source", "confidence", "as_of", "note"},
-                     {"value", "source", "confidence"}, "fact '" + key + "'"))
-        continue;
-      RegistryValue rv;
-      rv.value = node_json(f["value"]);
-      check_value(lint, f["value"], key, kit->kind, rv.value);
-      rv.provenance.file = file;
-      rv.provenance.line = line_of(it->first);
-      auto s = sources.find(f["source"].Scalar());
-      if (s == sources.end()) {
-        std::vector<std::string> names;
-        for (const auto& [n, d] : sources) names.push_back(n);
-        lint.error(f["source"], "unknown source '" + f["source"].Scalar() + "'" +
-                                    did_you_mean_suffix(f["source"].Scalar(), names));
-      } else {
-        rv.provenance.source_title = s->second.title;
-        rv.provenance.url = s->second.url;
-        rv.provenance.as_of = s->second.as_of;
-      }
-      rv.provenance.confidence = read_confidence(lint, f["confidence"]);
-      if (f["as_of"]) rv.provenance.as_of = read_date(lint, f["as_of"], "as_of");
-      if (f["note"]) rv.provenance.note = f["note"].Scalar();
-      if (rv.value.is_null() && rv.provenance.confidence != "U") {
-        lint.error(f["confidence"], "an unknown value (null) must have confidence U");
-      }
-      p.facts[key] = std::move(rv);
-    }
-  }
+  parse_facts(lint, root["facts"], sources, file, "", &p.facts);
   if (root["network"]) parse_network(lint, root["network"], sources, file, &p);
+  if (root["holders"]) parse_holders(lint, root["holders"], sources, file, &p);
+  if (root["offers"]) parse_offers(lint, root["offers"], sources, file, &p);
   if (diags->error_count() > before) return std::nullopt;
   return p;
 }

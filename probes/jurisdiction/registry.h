@@ -56,6 +56,28 @@ struct HostPattern {
 /// Parses a hostname pattern; kInvalidInput names what is wrong.
 Result<HostPattern> parse_host_pattern(std::string_view text);
 
+/// One holder of the provider's capital (the `holders:` block). Percentages are null when not
+/// published; `country` is where the holder is controlled from (ISO alpha-2, "" when unknown).
+struct Holder {
+  std::string name;
+  std::string country;
+  model::Json capital_pct;  // number 0-100, or null
+  model::Json voting_pct;   // number 0-100, or null
+  Provenance provenance;
+};
+
+/// One offer of the provider (the `offers:` block): qualifications are granted per offer (a
+/// provider's private cloud may be SecNumCloud-qualified while its public cloud is not).
+/// `facts` holds certifications.* keys only; `regions` the region ids the offer runs in, used to
+/// recognise it when a target does not name it.
+struct Offer {
+  std::string id;
+  std::string name;
+  std::vector<std::string> regions;
+  std::map<std::string, RegistryValue> facts;
+  int line = 0;
+};
+
 struct Provider {
   std::string id;
   std::string name;
@@ -68,8 +90,14 @@ struct Provider {
   std::map<std::string, Region> regions;
   std::vector<std::string> prefixes;  // CIDR, from the registry file itself
   std::vector<std::string> cert_organisations;
+  std::vector<Holder> holders;
+  std::vector<Offer> offers;
 
   const RegistryValue* fact(std::string_view key) const;
+  /// The offer whose id or name equals `name` (case-insensitive), or nullptr.
+  const Offer* find_offer(std::string_view id_or_name) const;
+  /// The one offer running in `region`, or nullptr when none or several do.
+  const Offer* offer_in_region(std::string_view region) const;
   /// The legal entity's name, or "" when unknown.
   std::string legal_entity() const;
 };

@@ -68,6 +68,82 @@ Source derived(const Provenance& p) {
   return Source{SourceKind::kDerived, provenance_where(p), p.as_of};
 }
 
+bool fact_present(const model::Facts& facts, const std::string& path) {
+  auto fp = model::FactPath::parse(path);
+  const Json* v = fp ? facts.find(*fp) : nullptr;
+  return v && !v->is_null();
+}
+
+// provider.ownership.holders[]: each holder with its own source in the list entry (the list's
+// Source is the first holder's: Facts keep one source per path).
+void enrich_holders(const Provider& p, model::Facts* facts, TimePoint now) {
+  if (p.holders.empty()) {
+    if (!fact_present(*facts, "provider.ownership.holders")) {
+      (void)facts->set("provider.ownership.holders", nullptr,
+                       derived(Provenance{p.file, 0, "", "", now, "U", ""}));
+    }
+    return;
+  }
+  Json list = Json::array();
+  for (const auto& h : p.holders) {
+    list.push_back(
+        {{"name", h.name},
+         {"country", h.country.empty() ? Json(nullptr) : Json(h.country)},
+         {"eu", h.country.empty() ? Json(nullptr) : Json(is_eu27(h.country))},
+         {"capital_pct", h.capital_pct},
+         {"voting_pct", h.voting_pct},
+         {"confidence", h.provenance.confidence},
+         {"source", provenance_where(h.provenance)},
+         {"as_of", h.provenance.as_of ? Json(format_date(*h.provenance.as_of)) : Json(nullptr)}});
+  }
+  (void)facts->set("provider.ownership.holders", list, derived(p.holders.front().provenance));
+}
+
+// provider.offer.* and the offer's certifications: the offer the target declares
+// (service.offer), else the one offer running in its region. A provider whose qualifications
+// differ per offer gets null certifications (with the reason) when the offer is not known:
+// never the best offer's status by default.
+void enrich_offer(const Provider& p, const model::Target& target, const std::string& region,
+                  model::Facts* facts, const Source& engine, TimePoint now) {
+  if (p.offers.empty()) return;
+  const Offer* offer = nullptr;
+  std::string method, reason;
+  std::string ids;
+  for (const auto& o : p.offers) ids += (ids.empty() ? "" : ", ") + o.id;
+  std::string declared = str_at(target.declared, {"service", "offer"});
+  if (!declared.empty()) {
+    offer = p.find_offer(declared);
+    method = "declared";
+    if (!offer) reason = "declared offer '" + declared + "' is not one of " + p.id + "'s: " + ids;
+  } else if (!region.empty() && (offer = p.offer_in_region(region)) != nullptr) {
+    method = "region";
+  } else {
+    reason = p.id + "'s qualifications differ per offer (" + ids +
+             "): declare the target's service.offer";
+  }
+  auto text = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  (void)facts->set("provider.offer.id", offer ? Json(offer->id) : Json(nullptr), engine);
+  (void)facts->set("provider.offer.name", offer ? Json(offer->name) : Json(nullptr), engine);
+  (void)facts->set("provider.offer.method", text(offer ? method : "none"), engine);
+  (void)facts->set("provider.offer.reason", text(reason), engine);
+  for (const auto& k : registry_keys()) {
+    if (!k.key.starts_with("certifications.")) continue;
+    std::string path = "provider." + std::string(k.key);
+    const RegistryValue* v = nullptr;
+    if (offer) {
+      auto it = offer->facts.find(std::string(k.key));
+      if (it != offer->facts.end()) v = &it->second;
+    }
+    if (v && !v->value.is_null()) {
+      (void)facts->set(path, v->value, derived(v->provenance));
+    } else if (k.key.starts_with("certifications.secnumcloud.") && !fact_present(*facts, path)) {
+      Provenance none =
+          v ? v->provenance : Provenance{p.file, offer ? offer->line : 0, "", "", now, "U", reason};
+      (void)facts->set(path, nullptr, derived(none));
+    }
+  }
+}
+
 std::string read_text(const std::string& path, bool* ok) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
@@ -264,6 +340,8 @@ Resolution Resolver::resolve_target(const model::Target& target, const model::Fa
   }
   add_host(str_at(doc, {"tls", "endpoint", "host"}));
   add_host(str_at(doc, {"tls", "endpoint", "sni"}));
+  // A path on a network file system is stored on its server (path probe, issue 5).
+  add_host(str_at(doc, {"path", "network", "server"}));
   std::string connected = str_at(doc, {"tls", "endpoint", "address"});
   if (!connected.empty()) add_host(host_of(connected));
   if (const Json* names = at(target.declared, {"net", "hostnames"}); names && names->is_array()) {
@@ -348,11 +426,7 @@ void Resolver::enrich(const model::Target& target, model::Facts* facts, TimePoin
   auto set = [&](const std::string& path, Json v, const Source& s) {
     (void)facts->set(path, std::move(v), s);
   };
-  auto present = [&](const std::string& path) {
-    auto fp = model::FactPath::parse(path);
-    const Json* v = fp ? facts->find(*fp) : nullptr;
-    return v && !v->is_null();
-  };
+  auto present = [&](const std::string& path) { return fact_present(*facts, path); };
 
   const Provider* p = r.provider.empty() ? nullptr : registry_.find(r.provider);
   std::string declared_id = str_at(target.declared, {"provider", "id"});
@@ -388,7 +462,9 @@ void Resolver::enrich(const model::Target& target, model::Facts* facts, TimePoin
       if (v && !v->value.is_null()) {
         set(path, v->value, derived(v->provenance));
       } else if (!present(path)) {
-        Provenance none = v ? v->provenance : Provenance{p->file, 0, "", "", std::nullopt, "U", ""};
+        // A key the registry file does not hold: unknown as of this scan (so a rule's max_age
+        // does not call the absence itself stale).
+        Provenance none = v ? v->provenance : Provenance{p->file, 0, "", "", now, "U", ""};
         set(path, nullptr, derived(none));
       }
     }
@@ -409,6 +485,7 @@ void Resolver::enrich(const model::Target& target, model::Facts* facts, TimePoin
     Source eu_src = engine;
     if (const RegistryValue* v = p->fact("seat_country")) eu_src = derived(v->provenance);
     set("provider.eu", !all_eu ? Json(false) : any_null ? Json(nullptr) : Json(true), eu_src);
+    enrich_holders(*p, facts, now);
   } else {
     set("provider.known", false, engine);
     if (!present("provider.id")) set("provider.id", nullptr, engine);
@@ -432,6 +509,7 @@ void Resolver::enrich(const model::Target& target, model::Facts* facts, TimePoin
     set("storage.locations",
         Json::array({{{"country", country}, {"region", region}, {"role", "primary"}}}), loc_src);
   }
+  if (p) enrich_offer(*p, target, region, facts, engine, now);
 
   // Declared against observed.
   std::vector<std::string> reasons;

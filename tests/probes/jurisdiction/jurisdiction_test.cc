@@ -134,6 +134,81 @@ TEST(JurisdictionRegistryLint, MissingKeysAndSyntaxError) {
   EXPECT_NE(out.find("error:"), std::string::npos);
 }
 
+TEST(JurisdictionRegistryLint, HoldersMustAgreeWithTheOwnershipFacts) {
+  std::string text = std::string(kHeader) +
+                     "facts:\n"
+                     "  ownership.non_eu_max_single_pct: { value: 10, source: s1, confidence: M }\n"
+                     "holders:\n"
+                     "  - { name: A, country: US, capital_pct: 30, voting_pct: null, source: s1, "
+                     "confidence: M }\n"
+                     "  - { name: B, country: France, capital_pct: 120, voting_pct: null, "
+                     "source: s9, confidence: M }\n"
+                     "  - { name: C, country: FR }\n";
+  std::string out = lint("demo.yaml", text);
+  EXPECT_NE(out.find("demo.yaml:8:3: error: the non-EU holders listed hold 30 %, more than "
+                     "ownership.non_eu_max_single_pct = 10"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("demo.yaml:9:25: error: 'country' must be an ISO 3166-1 alpha-2 code"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("'capital_pct' must be a percentage 0-100"), std::string::npos) << out;
+  EXPECT_NE(out.find("unknown source 's9'"), std::string::npos) << out;
+  EXPECT_NE(out.find("demo.yaml:10:5: error: missing key 'capital_pct' in holder"),
+            std::string::npos)
+      << out;
+}
+
+TEST(JurisdictionRegistryLint, OffersHoldTheirOwnQualifications) {
+  std::string text =
+      std::string(kHeader) +
+      "facts:\n"
+      "  certifications.secnumcloud.status: { value: qualified, source: s1, confidence: H }\n"
+      "network: { source: s1, confidence: H, regions: { par: FR } }\n"
+      "offers:\n"
+      "  - id: private\n"
+      "    name: Private\n"
+      "    regions: [par, ams]\n"
+      "    facts:\n"
+      "      seat_country: { value: FR, source: s1, confidence: H }\n"
+      "  - { id: private, name: Again, facts: {} }\n";
+  std::string out = lint("demo.yaml", text);
+  EXPECT_NE(out.find("demo.yaml:11:20: error: offer region 'ams' is not in network.regions"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("demo.yaml:13:7: error: unknown fact 'seat_country' (an offer holds "
+                     "certifications.* facts only)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("demo.yaml:14:11: error: duplicate offer 'private'"), std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find(
+          "demo.yaml:9:3: error: provider-level 'certifications.secnumcloud.status' (line 6) with "
+          "offers: SecNumCloud is qualified per offer, move it into one"),
+      std::string::npos)
+      << out;
+}
+
+TEST(JurisdictionRegistry, HoldersAndOffersOfShippedProviders) {
+  const Provider* ovh = shipped().find("ovhcloud");
+  ASSERT_NE(ovh, nullptr);
+  ASSERT_EQ(ovh->holders.size(), 3u);
+  EXPECT_EQ(ovh->holders[1].name, "KKR");
+  EXPECT_EQ(ovh->holders[1].country, "US");
+  EXPECT_EQ(ovh->holders[1].capital_pct, 8);
+  EXPECT_TRUE(ovh->holders[1].voting_pct.is_null());
+  EXPECT_EQ(ovh->holders[1].provenance.as_of, day("2021-10-15"));
+  ASSERT_NE(ovh->find_offer("Hosted Private Cloud SecNumCloud (VMware)"), nullptr);
+  EXPECT_EQ(ovh->find_offer("hosted-private-cloud-snc")
+                ->facts.at("certifications.secnumcloud.status")
+                .value,
+            "qualified");
+  ASSERT_NE(ovh->offer_in_region("gra"), nullptr);
+  EXPECT_EQ(ovh->offer_in_region("gra")->id, "public-cloud");
+  EXPECT_EQ(ovh->offer_in_region("nowhere"), nullptr);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostname patterns and prefix tables.
 
@@ -318,6 +393,64 @@ TEST(JurisdictionEnrich, UnknownRegistryValueKeepsDeclaredOneElseNull) {
   EXPECT_EQ(get(f, "provider.ownership.non_eu_max_single_pct"), 20);
   EXPECT_TRUE(get(f, "provider.ownership.non_eu_total_pct").is_null());
   EXPECT_EQ(get(f, "provider.certifications.secnumcloud.qualified_on"), "2025-12-17");
+}
+
+model::Target declared_target(const std::string& provider, const std::string& region,
+                              const std::string& offer = "") {
+  Json declared = {{"provider", {{"id", provider}}}, {"location", {{"region", region}}}};
+  if (!offer.empty()) declared["service"] = {{"offer", offer}};
+  return model::Target{"t", "declared", {}, Json::object(), declared};
+}
+
+// SecNumCloud is qualified per offer: the declared offer decides; else the one offer of the
+// region; else the status is unknown with the reason, never the provider's best offer.
+TEST(JurisdictionEnrich, SecNumCloudStatusComesFromTheTargetsOffer) {
+  auto hpc = enrich(resolver(), declared_target("ovhcloud", "rbx", "hosted-private-cloud-snc"));
+  EXPECT_EQ(get(hpc, "provider.offer.id"), "hosted-private-cloud-snc");
+  EXPECT_EQ(get(hpc, "provider.offer.method"), "declared");
+  EXPECT_EQ(get(hpc, "provider.certifications.secnumcloud.status"), "qualified");
+  EXPECT_NE(
+      hpc.source_for("provider.certifications.secnumcloud.status")->where.find("ovhcloud.yaml"),
+      std::string::npos);
+
+  auto pub = enrich(resolver(), declared_target("ovhcloud", "gra"));
+  EXPECT_EQ(get(pub, "provider.offer.id"), "public-cloud");
+  EXPECT_EQ(get(pub, "provider.offer.method"), "region");
+  EXPECT_EQ(get(pub, "provider.certifications.secnumcloud.status"), "none");
+
+  auto outscale = enrich(resolver(), declared_target("outscale", "eu-west-2"));
+  EXPECT_TRUE(get(outscale, "provider.offer.id").is_null());
+  EXPECT_EQ(get(outscale, "provider.offer.method"), "none");
+  EXPECT_EQ(get(outscale, "provider.offer.reason"),
+            "outscale's qualifications differ per offer (iaas-cloudgouv): declare the target's "
+            "service.offer");
+  EXPECT_TRUE(get(outscale, "provider.certifications.secnumcloud.status").is_null());
+  EXPECT_EQ(get(enrich(resolver(), declared_target("outscale", "cloudgouv-eu-west-1")),
+                "provider.certifications.secnumcloud.status"),
+            "qualified");
+
+  auto typo = enrich(resolver(), declared_target("ovhcloud", "rbx", "hosted-private"));
+  EXPECT_TRUE(get(typo, "provider.certifications.secnumcloud.status").is_null());
+  EXPECT_EQ(get(typo, "provider.offer.reason"),
+            "declared offer 'hosted-private' is not one of ovhcloud's: hosted-private-cloud-snc, "
+            "bare-metal-pod-snc, public-cloud");
+}
+
+TEST(JurisdictionEnrich, HoldersWithCountryAndShare) {
+  auto ovh = enrich(resolver(), declared_target("ovhcloud", "gra"));
+  const Json& holders = get(ovh, "provider.ownership.holders");
+  ASSERT_TRUE(holders.is_array());
+  ASSERT_EQ(holders.size(), 3u);
+  EXPECT_EQ(holders[1]["name"], "KKR");
+  EXPECT_EQ(holders[1]["eu"], false);
+  EXPECT_EQ(holders[1]["capital_pct"], 8);
+  EXPECT_TRUE(holders[1]["voting_pct"].is_null());
+  EXPECT_EQ(holders[1]["as_of"], "2021-10-15");
+  EXPECT_EQ(holders[0]["eu"], true);
+  // A provider whose registry file lists no holders: unknown, not an empty list.
+  EXPECT_TRUE(
+      get(enrich(resolver(), declared_target("hetzner", "fsn1")), "provider.ownership.holders")
+          .is_null());
 }
 
 TEST(JurisdictionEnrich, DeclaredContradictsObservedHostname) {
@@ -507,6 +640,17 @@ TEST(JurisdictionSovereigntyRules, SeedScenarioFromTheRegistry) {
   EXPECT_EQ(scw["SREN-31-e"], Status::kFail);  // in process, not qualified
   EXPECT_EQ(scw["GDPR-48"], Status::kPass);
   EXPECT_EQ(scw["HDS-28"], Status::kPass);
+}
+
+// A provider whose qualification depends on the offer, with no offer known: the SecNumCloud rules
+// cannot pass (and do not fail on a guess either).
+TEST(JurisdictionSovereigntyRules, UnknownOfferIsNeverAPass) {
+  auto outscale = verdicts(demo_target("os", "outscale", "eu-west-2",
+                                       Json::array({{{"country", "FR"}, {"role", "primary"}}})));
+  EXPECT_EQ(outscale["SREN-31-e"], model::Status::kError);
+  auto gouv = verdicts(demo_target("os", "outscale", "cloudgouv-eu-west-1",
+                                   Json::array({{{"country", "FR"}, {"role", "primary"}}})));
+  EXPECT_EQ(gouv["SREN-31-e"], model::Status::kPass);
 }
 
 // OVHcloud's ownership figures date from the 2021 IPO: older than max_age 365d, so stale.
