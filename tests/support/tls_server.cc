@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <fstream>
 #include <list>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 
+#include <arpa/inet.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <fcntl.h>
@@ -353,6 +356,34 @@ uint16_t free_port() {
   return a.local_endpoint().port();
 }
 
+std::vector<std::string> listening_addresses(uint16_t port) {
+  std::vector<std::string> out;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      auto colon = local.find(':');
+      if (state != "0A" || colon == std::string::npos) continue;  // 0A: LISTEN
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
+      // The address is in network order, printed as host-order 32-bit words.
+      std::string hex = local.substr(0, colon);
+      unsigned char bytes[16] = {};
+      for (size_t w = 0; w < hex.size() / 8; ++w) {
+        uint32_t word = static_cast<uint32_t>(std::stoul(hex.substr(w * 8, 8), nullptr, 16));
+        std::memcpy(bytes + w * 4, &word, 4);
+      }
+      char text[INET6_ADDRSTRLEN] = {};
+      inet_ntop(hex.size() == 8 ? AF_INET : AF_INET6, bytes, text, sizeof text);
+      out.emplace_back(text);
+    }
+  }
+  return out;
+}
+
 ExternalServer::ExternalServer(std::vector<std::string> argv, uint16_t port) : port_(port) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -363,6 +394,8 @@ ExternalServer::ExternalServer(std::vector<std::string> argv, uint16_t port) : p
     dup2(devnull, 0);
     dup2(devnull, 1);
     dup2(devnull, 2);
+    // Peers without a bind option (gnutls-serv) still listen on loopback only.
+    setenv("LD_PRELOAD", SOV_LOOPBACK_BIND_SO, 1);
     execvp(args[0], args.data());
     _exit(127);
   }

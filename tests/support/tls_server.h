@@ -102,10 +102,15 @@ class LoopbackHttpServer {
 /// A free loopback TCP port (bound then released: another process could take it meanwhile).
 uint16_t free_port();
 
+/// The local addresses listening on TCP `port` (from /proc/net/tcp and tcp6), e.g. "127.0.0.1",
+/// "::1", "0.0.0.0": tests check that what they start listens on loopback only.
+std::vector<std::string> listening_addresses(uint16_t port);
+
 class ExternalServer {
  public:
-  /// Starts argv (argv[0] found on PATH) and waits until 127.0.0.1:`port` accepts connections
-  /// (up to 10 s). started() is false when the program is missing or never listened.
+  /// Starts argv (argv[0] found on PATH) with a preloaded shim that turns a wildcard bind() into
+  /// a loopback one, and waits until 127.0.0.1:`port` accepts connections (up to 10 s).
+  /// started() is false when the program is missing or never listened.
   ExternalServer(std::vector<std::string> argv, uint16_t port);
   ~ExternalServer();
   ExternalServer(const ExternalServer&) = delete;

@@ -414,8 +414,8 @@ TEST_F(TlsProbeTest, FindsStaticRsaAndCbcSuites) {
 
 TEST_F(TlsProbeTest, FindsA3desSuiteOnGnutls) {
   // OpenSSL 3 can neither offer nor serve 3DES: gnutls-serv serves it, the hand-built
-  // ClientHello offers it. (gnutls-serv has no bind option and listens on every address; it
-  // lives for this test only.)
+  // ClientHello offers it. gnutls-serv has no bind option: ExternalServer's preloaded shim keeps
+  // it on loopback, which the test checks.
   auto root = pki_.self_signed(TestPki::ca_spec("RSA Root", KeyKind::kRsa2048));
   auto leaf = pki_.issue(TestPki::leaf_spec(KeyKind::kRsa2048), root);
   std::string cert = dir_.write("gnutls-cert.pem", leaf.cert_pem());
@@ -426,6 +426,9 @@ TEST_F(TlsProbeTest, FindsA3desSuiteOnGnutls) {
        "--priority", "NORMAL:+3DES-CBC:+RSA:-VERS-TLS1.3", "--disable-client-cert", "--quiet"},
       port);
   ASSERT_TRUE(server.started()) << "gnutls-serv (Debian package gnutls-bin) did not start";
+  auto listening = sov::testing::listening_addresses(port);
+  ASSERT_FALSE(listening.empty());
+  for (const auto& a : listening) EXPECT_TRUE(a == "127.0.0.1" || a == "::1") << a;
   auto r = probe(server.endpoint());
   ASSERT_TRUE(r.ok) << r.error;
   const Json& weak = tls(r)["ciphers"]["weak_accepted"];
