@@ -22,6 +22,7 @@ struct KeyArgs {
   std::string module;
   std::string token;
   std::string key;
+  std::string key_id;
   std::string pin_file;
   std::string pin_env;
   std::string path;
@@ -66,6 +67,7 @@ int run_pkcs11(const KeyArgs& a) {
   t.kind = "pkcs11";
   t.spec = {{"module", absolute(a.module)}, {"token", a.token}};
   if (!a.key.empty()) t.spec["key"] = a.key;
+  if (!a.key_id.empty()) t.spec["key_id"] = a.key_id;
   if (!a.pin_file.empty()) t.spec["pin_file"] = absolute(a.pin_file);
   if (!a.pin_env.empty()) t.spec["pin_env"] = a.pin_env;
   probes::keys::Pkcs11Probe probe;
@@ -106,6 +108,7 @@ void add_key_probe_commands(CLI::App* probe_cmd, int* rc) {
   p11->add_option("--module", args->module, "PKCS#11 module (shared library)")->required();
   p11->add_option("--token", args->token, "label of the token")->required();
   p11->add_option("--key", args->key, "label of the key (default: every private and secret key)");
+  p11->add_option("--key-id", args->key_id, "CKA_ID of the key, hexadecimal (5ea1 or 5e:a1)");
   p11->add_option("--pin-file", args->pin_file, "file holding the user PIN (never printed)");
   p11->add_option("--pin-env", args->pin_env,
                   "environment variable holding the user PIN (never printed)");

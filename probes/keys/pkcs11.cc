@@ -2,6 +2,7 @@
 // The PKCS#11 probe: one run = dlopen (cached), C_Initialize, find the token, log in, read key
 // attributes, C_Finalize. Every call happens on the worker thread of run_off_loop.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -238,6 +239,7 @@ struct Run {
   std::string module_path;
   std::string token_label;
   std::string key_label;
+  std::vector<unsigned char> key_id;  // CKA_ID from spec.key_id (hex); empty = any
   Json spec;
   std::optional<TimePoint> when;  // the run's start, for the facts' source
   std::chrono::steady_clock::time_point deadline;
@@ -315,6 +317,23 @@ std::string hex(const std::vector<unsigned char>& v) {
     s += d[c & 15];
   }
   return s;
+}
+
+// CKA_ID as written in the config: hex digits, optionally separated by ':' (as pkcs11-tool and
+// p11tool print it). nullopt when malformed; empty text gives an empty id (any key).
+std::optional<std::vector<unsigned char>> parse_key_id(const std::string& text) {
+  std::string digits;
+  for (char c : text) {
+    if (c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    digits += c;
+  }
+  if (digits.size() % 2 != 0) return std::nullopt;
+  std::vector<unsigned char> out;
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    out.push_back(static_cast<unsigned char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  }
+  return out;
 }
 
 // The facts of one key object. Only public attributes are read (never CKA_VALUE or a private
@@ -476,6 +495,9 @@ ProbeResult inspect(const Run& run, const std::shared_ptr<Pkcs11Probe::Impl>& im
     if (!run.key_label.empty()) {
       tmpl.push_back({CKA_LABEL, const_cast<char*>(run.key_label.data()), run.key_label.size()});
     }
+    if (!run.key_id.empty()) {
+      tmpl.push_back({CKA_ID, const_cast<unsigned char*>(run.key_id.data()), run.key_id.size()});
+    }
     rv = fn->C_FindObjectsInit(session, tmpl.data(), tmpl.size());
     if (rv != CKR_OK) return fail("C_FindObjectsInit failed (" + rv_name(rv) + ")");
     std::vector<CK_OBJECT_HANDLE> found(kMaxKeys);
@@ -485,8 +507,11 @@ ProbeResult inspect(const Run& run, const std::shared_ptr<Pkcs11Probe::Impl>& im
     if (rv != CKR_OK) return fail("C_FindObjects failed (" + rv_name(rv) + ")");
     for (CK_ULONG i = 0; i < count; ++i) keys.push_back(key_facts(fn, session, found[i], cls));
   }
-  if (!run.key_label.empty() && keys.empty()) {
-    return fail("no private or secret key labelled '" + run.key_label + "' on the token");
+  if ((!run.key_label.empty() || !run.key_id.empty()) && keys.empty()) {
+    std::string which = run.key_label.empty() ? "" : " labelled '" + run.key_label + "'";
+    if (!run.key_id.empty())
+      which += (which.empty() ? "" : " and") + std::string(" with id ") + hex(run.key_id);
+    return fail("no private or secret key" + which + " on the token");
   }
   key["count"] = keys.size();
   static const char* kFields[] = {"label",
@@ -533,6 +558,15 @@ void Pkcs11Probe::run(const model::Target& target, const ProbeContext& ctx, Prob
   r.module_path = target.spec.value("module", std::string());
   r.token_label = target.spec.value("token", std::string());
   r.key_label = target.spec.value("key", std::string());
+  auto key_id = parse_key_id(target.spec.value("key_id", std::string()));
+  if (!key_id) {
+    ProbeResult bad;
+    bad.ok = false;
+    bad.error = target.id + ": spec: `key_id` must be hexadecimal bytes (e.g. 5ea1 or 5e:a1)";
+    done(std::move(bad));
+    return;
+  }
+  r.key_id = std::move(*key_id);
   r.when = now_of(ctx);
   r.deadline = ctx.deadline;
   if (r.module_path.empty() || r.token_label.empty()) {

@@ -64,18 +64,23 @@ void create_keys(CK_FUNCTION_LIST_PTR fn, CK_SESSION_HANDLE s) {
 
   {
     std::string label = "sealed-rsa";
+    CK_BYTE id[] = {0x5e, 0xa1};
     CK_MECHANISM mech{CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
     CK_ULONG bits = 3072;
     CK_BYTE exponent[] = {0x01, 0x00, 0x01};
     std::vector<CK_ATTRIBUTE> pub = {
         {CKA_TOKEN, &yes, sizeof yes},          {CKA_LABEL, label.data(), label.size()},
         {CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
-        {CKA_VERIFY, &yes, sizeof yes},
+        {CKA_VERIFY, &yes, sizeof yes},         {CKA_ID, id, sizeof id},
     };
     std::vector<CK_ATTRIBUTE> priv = {
-        {CKA_TOKEN, &yes, sizeof yes},           {CKA_PRIVATE, &yes, sizeof yes},
-        {CKA_LABEL, label.data(), label.size()}, {CKA_SENSITIVE, &yes, sizeof yes},
-        {CKA_EXTRACTABLE, &no, sizeof no},       {CKA_SIGN, &yes, sizeof yes},
+        {CKA_TOKEN, &yes, sizeof yes},
+        {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_LABEL, label.data(), label.size()},
+        {CKA_SENSITIVE, &yes, sizeof yes},
+        {CKA_EXTRACTABLE, &no, sizeof no},
+        {CKA_SIGN, &yes, sizeof yes},
+        {CKA_ID, id, sizeof id},
     };
     CK_OBJECT_HANDLE a = 0, b = 0;
     check(fn->C_GenerateKeyPair(s, &mech, pub.data(), pub.size(), priv.data(), priv.size(), &a, &b),

@@ -9,7 +9,7 @@
 // Keys created by the constructor (labels):
 // - "sealed-aes": AES-256 generated on the token, sensitive, not extractable (local).
 // - "sealed-rsa": RSA-3072 key pair generated on the token, private key sensitive and not
-//   extractable.
+//   extractable; CKA_ID 5ea1 on both halves.
 // - "sealed-ec": EC P-256 key pair generated on the token, private key sensitive, not
 //   extractable.
 // - "exportable-aes": AES-256 generated on the token, extractable and not sensitive.

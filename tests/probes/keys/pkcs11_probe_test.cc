@@ -193,6 +193,33 @@ TEST(Pkcs11Probe, MissingKeyNamesTheLabel) {
       << r.error;
 }
 
+TEST(Pkcs11Probe, FindsAKeyByIdAloneOrWithItsLabel) {
+  SoftHsmToken token;
+  model::Target t = pkcs11_target(token, "");
+  t.spec.erase("key");
+  t.spec["key_id"] = "5e:a1";
+  auto r = probe(t);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(key_of(r)["count"], 1);
+  EXPECT_EQ(key_of(r)["label"], "sealed-rsa");
+  EXPECT_EQ(key_of(r)["id"], "5ea1");
+  EXPECT_EQ(key_of(r)["bits"], 3072);
+
+  t.spec["key"] = "sealed-ec";  // both must match: no such key
+  auto none = probe(t);
+  ASSERT_FALSE(none.ok);
+  EXPECT_NE(none.error.find("no private or secret key labelled 'sealed-ec' and with id 5ea1 on "
+                            "the token"),
+            std::string::npos)
+      << none.error;
+
+  t.spec.erase("key");
+  t.spec["key_id"] = "5e:z1";
+  auto bad = probe(t);
+  ASSERT_FALSE(bad.ok);
+  EXPECT_NE(bad.error.find("`key_id` must be hexadecimal bytes"), std::string::npos) << bad.error;
+}
+
 TEST(Pkcs11Probe, MissingModuleIsAClearError) {
   model::Target t;
   t.id = "hsm-2";
