@@ -118,7 +118,18 @@ std::string weak_suite_name(uint16_t id) {
   return buf;
 }
 
-std::string build_client_hello(const std::vector<uint16_t>& suites, std::string_view sni) {
+const std::vector<uint16_t>& common_suites() {
+  static const std::vector<uint16_t> kSuites = {
+      0xC02F, 0xC030,  // ECDHE-RSA AES-128/256-GCM
+      0xC02B, 0xC02C,  // ECDHE-ECDSA AES-128/256-GCM
+      0xCCA8, 0xCCA9,  // ECDHE-RSA/ECDSA CHACHA20-POLY1305
+      0x009E, 0x009F,  // DHE-RSA AES-128/256-GCM
+  };
+  return kSuites;
+}
+
+std::string build_client_hello(const std::vector<uint16_t>& suites, std::string_view sni,
+                               bool offer_deflate) {
   std::string body;
   put16(body, 0x0303);  // client_version TLS 1.2
   // The random need not be unpredictable: this handshake is abandoned after the ServerHello.
@@ -128,7 +139,12 @@ std::string build_client_hello(const std::vector<uint16_t>& suites, std::string_
   for (uint16_t s : suites) put16(cs, s);
   put16(cs, 0x00FF);  // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
   block16(body, cs);
-  put8(body, 1);  // compression methods: null only
+  if (offer_deflate) {
+    put8(body, 2);  // compression methods: DEFLATE, null
+    put8(body, 1);
+  } else {
+    put8(body, 1);  // compression methods: null only
+  }
   put8(body, 0);
 
   std::string ext;
@@ -233,10 +249,11 @@ ServerHelloReading read_server_hello(std::string_view data) {
       return r;
     }
     size_t suite_at = 4 + 35 + sid_len;
-    if (hs.size() < suite_at + 2) continue;
+    if (hs.size() < suite_at + 3) continue;
     r.state = State::kServerHello;
     r.version = static_cast<uint16_t>(u16(hs, 4));
     r.suite = static_cast<uint16_t>(u16(hs, suite_at));
+    r.compression = static_cast<uint8_t>(u8(hs, suite_at + 2));
     return r;
   }
   if (pos == 0 && !data.empty()) {

@@ -33,13 +33,19 @@ inline constexpr size_t kMaxServerHelloBytes = 32 * 1024;
 /// A TLS record carrying a ClientHello (legacy version TLS 1.2, no supported_versions, so the
 /// server answers with at most TLS 1.2) offering `suites` in order, with server_name (when `sni`
 /// is non-empty), supported_groups, ec_point_formats, signature_algorithms (SHA-1 included) and
-/// renegotiation_info. Requires: 1 to 1000 suites.
-std::string build_client_hello(const std::vector<uint16_t>& suites, std::string_view sni);
+/// renegotiation_info. Requires: 1 to 1000 suites. With `offer_deflate`, the compression methods
+/// are DEFLATE then null (RFC 3749), to see whether the server compresses (ANSSI TLS-COMP).
+std::string build_client_hello(const std::vector<uint16_t>& suites, std::string_view sni,
+                               bool offer_deflate = false);
+
+/// TLS 1.2 suites nearly every TLS 1.2 server accepts (ECDHE with AES-GCM or ChaCha20, RSA and
+/// ECDSA), offered with the weak ones when only the ServerHello's other fields matter.
+const std::vector<uint16_t>& common_suites();
 
 struct ServerHelloReading {
   enum class State {
     kNeedMore,     // no verdict yet: read more (up to kMaxServerHelloBytes)
-    kServerHello,  // `version` and `suite` are set
+    kServerHello,  // `version`, `suite` and `compression` are set
     kAlert,        // the server refused: `alert` is the description
     kNotTls,       // the bytes are not a TLS record
     kMalformed,    // TLS records, but not a well-formed ServerHello
@@ -47,6 +53,7 @@ struct ServerHelloReading {
   State state = State::kNeedMore;
   uint16_t version = 0;
   uint16_t suite = 0;
+  uint8_t compression = 0;  // 0 null, 1 DEFLATE (RFC 3749)
   uint8_t alert = 0;
   std::string error;  // for kNotTls and kMalformed
 };

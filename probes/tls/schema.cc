@@ -82,6 +82,10 @@ std::vector<FactSchemaEntry> tls_fact_schema() {
        "RSA key exchange, CBC mode), found with hand-built ClientHellos (full mode); null when "
        "inconclusive or not run",
        p},
+      {"tls.compression", s, a,
+       "compression the server selects when a TLS 1.2 client offers DEFLATE: none, deflate (full "
+       "mode; TLS 1.3-only servers: none); null when inconclusive or not run",
+       p},
       {"tls.chain.verified", b, a,
        "the served chain verifies to an anchor of the trust store at the probe's time", p},
       {"tls.chain.error", s, a, "OpenSSL's reason when not verified; null when verified", p},

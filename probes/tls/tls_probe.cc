@@ -565,6 +565,8 @@ class Session : public std::enable_shared_from_this<Session> {
     unknown("tls.versions.accepted", "not tested in handshake mode");
     tls_["ciphers"] = {{"weak_accepted", nullptr}};
     unknown("tls.ciphers.weak_accepted", "not tested in handshake mode");
+    tls_["compression"] = nullptr;
+    unknown("tls.compression", "not tested in handshake mode");
   }
 
   // ----- versions, each on its own
@@ -697,6 +699,57 @@ class Session : public std::enable_shared_from_this<Session> {
               "inconclusive: " + weak_problem_ +
                   (partial.empty() ? "" : " (accepted before that: " + partial.dump() + ")"));
     }
+    start_compression();
+  }
+
+  // ----- compression (ANSSI TLS-COMP): one hand-built TLS 1.2 hello offering DEFLATE; the
+  // ServerHello's compression method is the answer. TLS 1.3 has no compression at all.
+
+  void start_compression() {
+    if (SteadyClock::now() >= deadline_) {
+      return end_compression(nullptr, "not tested before the probe deadline");
+    }
+    auto self = shared_from_this();
+    Deadline d = attempt_deadline();
+    open_transport(d, [self, d](Result<net::Connection> c) {
+      self->guarded([&] {
+        if (!c) return self->end_compression(nullptr, c.error().message());
+        std::vector<uint16_t> suites = common_suites();
+        for (const auto& s : weak_suites()) suites.push_back(s.id);
+        std::string hello = build_client_hello(suites, self->spec_.sni, /*offer_deflate=*/true);
+        net::async_exchange(
+            std::move(c->socket), std::move(hello), kMaxServerHelloBytes,
+            [](std::string_view r) {
+              return read_server_hello(r).state != ServerHelloReading::State::kNeedMore;
+            },
+            d,
+            [self](Result<net::Exchange> x) {
+              self->guarded([&] { self->on_compression_answer(std::move(x)); });
+            });
+      });
+    });
+  }
+
+  void on_compression_answer(Result<net::Exchange> x) {
+    ServerHelloReading r;
+    if (x) r = read_server_hello(x->received);
+    if (r.state == ServerHelloReading::State::kServerHello) {
+      if (r.compression == 0) return end_compression("none", "");
+      if (r.compression == 1) return end_compression("deflate", "");
+      return end_compression("method " + std::to_string(r.compression), "");
+    }
+    // Refused: a server accepting no version below TLS 1.3 cannot compress.
+    const Json& accepted = tls_["versions"]["accepted"];
+    bool only_13 = accepted.is_array() && !accepted.empty();
+    for (const auto& v : accepted) only_13 = only_13 && v == "TLSv1.3";
+    if (only_13) return end_compression("none", "");
+    std::string why = !x ? x.error().message() : !r.error.empty() ? r.error : "alert or close";
+    end_compression(nullptr, "the server refused a TLS 1.2 hello offering compression: " + why);
+  }
+
+  void end_compression(const Json& method, const std::string& reason) {
+    tls_["compression"] = method;
+    if (method.is_null()) unknown("tls.compression", "inconclusive: " + reason);
     start_revocation();
   }
 

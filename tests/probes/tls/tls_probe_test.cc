@@ -157,6 +157,8 @@ TEST_F(TlsProbeTest, RecordsAnRsaChainOverTls12WithSni) {
   EXPECT_EQ(t["chain"]["served_complete"], true);
   EXPECT_EQ(t["anchor"]["subject"]["cn"], "RSA Root");
   EXPECT_EQ(t["versions"]["accepted"], strings({"TLSv1.2"}));
+  // Offered DEFLATE in a TLS 1.2 hello, the server kept the null method.
+  EXPECT_EQ(t["compression"], "none");
 }
 
 TEST_F(TlsProbeTest, ReportsAnExpiredLeaf) {
@@ -447,7 +449,8 @@ TEST_F(TlsProbeTest, FindsATls13OnlyServer) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(tls(r)["versions"]["accepted"], strings({"TLSv1.3"}));
   EXPECT_EQ(tls(r)["ciphers"]["weak_accepted"], Json::array());
-  EXPECT_TRUE(tls(r)["alpn"].is_null());  // the server selects none
+  EXPECT_TRUE(tls(r)["alpn"].is_null());     // the server selects none
+  EXPECT_EQ(tls(r)["compression"], "none");  // refuses TLS 1.2; TLS 1.3 has no compression
 }
 
 TEST_F(TlsProbeTest, SpeaksStarttlsForPostgresAndSmtp) {

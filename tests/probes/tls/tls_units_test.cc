@@ -36,15 +36,16 @@ TEST(HostPort, ParsesNamesAddressesAndRejectsBadPorts) {
             "'x:99999': port must be a number from 1 to 65535");
 }
 
-// A ServerHello record choosing `suite`, optionally split over two records.
-std::string server_hello(uint16_t suite, bool split) {
+// A ServerHello record choosing `suite` (and compression method `compression`), optionally split
+// over two records.
+std::string server_hello(uint16_t suite, bool split, char compression = '\0') {
   std::string body;
   body += std::string("\x03\x03", 2);
   body += std::string(32, 'r');
   body += std::string("\x20", 1) + std::string(32, 's');
   body.push_back(static_cast<char>(suite >> 8));
   body.push_back(static_cast<char>(suite & 0xff));
-  body.push_back('\0');
+  body.push_back(compression);
   std::string hs;
   hs.push_back(2);
   hs.push_back(0);
@@ -75,6 +76,17 @@ TEST(ServerHelloReader, ReadsTheChosenSuiteEvenWhenSplitOverRecords) {
   }
 }
 
+// No server on this machine can compress (Debian's OpenSSL 3 and GnuTLS 3.7 are built without
+// TLS compression), so the DEFLATE answer is tested on the reader; the probe test covers "none".
+TEST(ServerHelloReader, ReadsTheCompressionMethod) {
+  auto none = read_server_hello(server_hello(0xC02F, false));
+  ASSERT_EQ(none.state, State::kServerHello);
+  EXPECT_EQ(none.compression, 0);
+  auto deflate = read_server_hello(server_hello(0xC02F, true, '\x01'));
+  ASSERT_EQ(deflate.state, State::kServerHello);
+  EXPECT_EQ(deflate.compression, 1);
+}
+
 TEST(ServerHelloReader, ReportsAlertsAndNonTls) {
   auto alert = read_server_hello(std::string("\x15\x03\x03\x00\x02\x02\x28", 7));
   EXPECT_EQ(alert.state, State::kAlert);
@@ -97,6 +109,11 @@ TEST(ClientHello, IsOneHandshakeRecordListingTheSuitesAndTheName) {
   EXPECT_EQ(hello[5], 1);  // client_hello
   EXPECT_NE(hello.find(std::string("\x00\x0a\xc0\x12\x00\xff", 6)), std::string::npos);
   EXPECT_NE(hello.find("example.fr"), std::string::npos);
+  // Compression methods follow the suites (ending with the renegotiation SCSV): null only, or
+  // DEFLATE then null when asked.
+  EXPECT_NE(hello.find(std::string("\x00\xff\x01\x00", 4)), std::string::npos);
+  std::string deflate = build_client_hello({0x000A}, "", true);
+  EXPECT_NE(deflate.find(std::string("\x00\xff\x02\x01\x00", 5)), std::string::npos);
 }
 
 TEST(WeakSuites, HaveUniqueIdsAndIanaNames) {
@@ -180,6 +197,7 @@ TEST(TlsFactSchema, NamesEveryFactOfTheIssueOnce) {
                         "tls.versions.accepted",
                         "tls.versions.untestable",
                         "tls.ciphers.weak_accepted",
+                        "tls.compression",
                         "tls.chain.verified",
                         "tls.chain.error",
                         "tls.chain.hostname_match",
