@@ -101,7 +101,7 @@ int run_show(const ProviderArgs& a) {
     std::cout << "  offer " << o.id << " — " << o.name;
     if (!o.regions.empty()) {
       std::cout << " (regions:";
-      for (const auto& r : o.regions) std::cout << " " << r;
+      for (const auto& region : o.regions) std::cout << " " << region;
       std::cout << ")";
     }
     std::cout << "\n";
