@@ -14,14 +14,15 @@
 // Error codes in results: kTimeout (the deadline passed), kUnavailable (refused, reset, closed
 // by the peer, or the peer rejected the TLS handshake), kInvalidInput (an argument, or an answer
 // from the peer that is not what the protocol allows, e.g. "not TLS"), kIo (anything else),
-// kUnsupported (https:// URLs for async_http). Messages never contain the endpoint: callers
-// prefix "target (host:port): ".
+// kUnsupported (a URL scheme async_http does not speak). Messages never contain the endpoint:
+// callers prefix "target (host:port): ".
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,25 +130,45 @@ void async_tls_handshake(Connection connection, boost::asio::ssl::context& conte
 /// Drains this thread's OpenSSL error queue into "reason; reason" (empty if none).
 std::string drain_openssl_errors();
 
+/// One HTTP header, name and value as sent or received.
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
 struct HttpRequest {
   std::string method = "GET";
-  std::string url;  // http://host[:port]/path only
+  std::string url;  // http://host[:port]/path?query or https://host[:port]/path?query
   std::string content_type;
   std::string body;
+  /// Sent as given, after Host, User-Agent and Connection (which they may not repeat). The
+  /// caller keeps secrets out of error paths: headers never appear in a message.
+  std::vector<HttpHeader> headers;
   size_t max_body = 1 << 20;  // a larger answer is kInvalidInput
+  /// https only: PEM file of trust anchors; empty: the system's. The server's certificate must
+  /// chain to one of them and name the URL's host (DNS name or IP address); there is no switch
+  /// to turn verification off.
+  std::string ca_file;
+  /// Connect here instead of the URL's host (as curl's --connect-to); the Host header, SNI and
+  /// the certificate check keep the URL's host.
+  std::optional<HostPort> connect_to;
 };
 
 struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::vector<HttpHeader> headers;  // every header received, in order
 };
 
 using HttpDone = std::function<void(Result<HttpResponse>)>;
 
-/// One HTTP/1.1 request with "Connection: close" (no redirects, no keep-alive). Any status is a
-/// success; the caller judges it. Errors: kInvalidInput (bad URL, malformed or oversized
-/// answer), kUnsupported (https), kTimeout, kUnavailable.
+/// One HTTP/1.1 request with "Connection: close" (no redirects, no keep-alive), over TLS for
+/// https:// URLs (SNI set for names, certificate verified against `ca_file` or the system's
+/// trust store). Any status is a success; the caller judges it. Errors: kInvalidInput (bad URL,
+/// unreadable ca_file, malformed or oversized answer, a certificate that does not verify:
+/// "certificate verify failed: <reason>"), kUnsupported (another scheme), kTimeout,
+/// kUnavailable (refused, reset, closed, TLS handshake rejected).
 void async_http(boost::asio::io_context& io, HttpRequest request, Deadline deadline, HttpDone done);
 
 }  // namespace sov::net

@@ -62,6 +62,12 @@ class DeclaredProbe final : public Probe {
   void run(const model::Target& target, const ProbeContext& ctx, ProbeDone done) override;
 };
 
+// Runs `probe` once on a private event loop with a deadline `timeout` from now and returns its
+// result (for `sovereignctl probe ...` and tests). Whatever the probe does, the call returns by
+// the deadline plus the probe's own clean-up.
+ProbeResult probe_once(Probe& probe, const model::Target& target, std::chrono::milliseconds timeout,
+                       const Clock& clock);
+
 // Facts every target has, whatever its kind: target.* (id, kind, tags) and probe.* (status,
 // error, duration), set by the engine.
 std::vector<model::FactSchemaEntry> core_fact_schema();

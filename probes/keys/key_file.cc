@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 
 #include "probes/keys/internal.h"
 #include "probes/keys/keys_probe.h"
+#include "probes/storage/storage_probe.h"
 
 namespace sov::probes::keys {
 
@@ -36,9 +38,8 @@ constexpr std::uintmax_t kMaxKeyFileBytes = 1 << 20;
 constexpr size_t kMaxScannedFiles = 20000;
 constexpr size_t kMaxListedUnreadable = 100;
 
-constexpr const char* kVolumeReason =
-    "needs the path probe (kind `path`, not built yet): whether the file system is on an "
-    "encrypted volume is not established";
+// The path probe's at-rest answer per device: a directory scan asks once per file system.
+using VolumeCache = std::map<dev_t, probes::storage::AtRest>;
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -121,6 +122,21 @@ PemScan scan_pem(BIO* bio) {
   return out;
 }
 
+// Whether the key's file system sits on an encrypted volume (dm-crypt/LUKS or fscrypt), as the
+// path probe establishes it; null with its reason when it cannot tell.
+void add_volume_facts(const std::string& path, const struct stat& st, VolumeCache* cache, Json* f,
+                      Unknowns* unknown, const std::string& prefix) {
+  auto it = cache->find(st.st_dev);
+  if (it == cache->end())
+    it = cache->emplace(st.st_dev, probes::storage::encryption_of(path)).first;
+  const probes::storage::AtRest& at_rest = it->second;
+  if (at_rest.encrypted) {
+    (*f)["on_encrypted_volume"] = *at_rest.encrypted;
+  } else {
+    unknown->add(prefix + ".on_encrypted_volume", at_rest.reason);
+  }
+}
+
 // Facts of one file. `error` is set when the file cannot be read at all.
 Json file_facts(const std::string& path, const struct stat& st, Unknowns* unknown,
                 const std::string& prefix, std::string* error) {
@@ -139,8 +155,7 @@ Json file_facts(const std::string& path, const struct stat& st, Unknowns* unknow
   f["type"] = nullptr;
   f["bits"] = nullptr;
   f["curve"] = nullptr;
-  f["on_encrypted_volume"] = nullptr;
-  unknown->add(prefix + ".on_encrypted_volume", kVolumeReason);
+  f["on_encrypted_volume"] = nullptr;  // set by add_volume_facts for private keys
 
   std::unique_ptr<BIO, BioFree> bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
@@ -216,6 +231,7 @@ ProbeResult inspect_files(const FileRun& run) {
   }
   Json key = Json::object();
   Unknowns unknown;
+  VolumeCache volumes;
   Json files = Json::array();
   if (S_ISREG(st.st_mode)) {
     if (static_cast<std::uintmax_t>(st.st_size) > kMaxKeyFileBytes) {
@@ -225,6 +241,7 @@ ProbeResult inspect_files(const FileRun& run) {
     Json f = file_facts(run.path, st, &unknown, "key.file", &error);
     if (!error.empty()) return fail(error);
     if (!f["private_key"].get<bool>()) return fail("holds no private key in PEM or OpenSSH form");
+    add_volume_facts(run.path, st, &volumes, &f, &unknown, "key.file");
     key["type"] = f["type"];
     key["bits"] = f["bits"];
     key["curve"] = f["curve"];
@@ -259,6 +276,8 @@ ProbeResult inspect_files(const FileRun& run) {
         continue;
       }
       if (!f["private_key"].get<bool>()) continue;
+      add_volume_facts(p, fst, &volumes, &f, &file_unknown,
+                       "key.files[" + std::to_string(files.size()) + "]");
       for (const auto& u : file_unknown.json()) unknown.add(u["path"], u["reason"]);
       files.push_back(std::move(f));
     }

@@ -79,8 +79,4 @@ std::vector<model::FactSchemaEntry> pkcs11_fact_schema();
 std::vector<model::FactSchemaEntry> key_file_fact_schema();
 std::vector<model::FactSchemaEntry> kms_fact_schema();
 
-/// Runs `probe` synchronously (for sovereignctl): ctx.io null, deadline `timeout` from now.
-ProbeResult probe_once(Probe& probe, const model::Target& target, std::chrono::milliseconds timeout,
-                       const Clock& clock);
-
 }  // namespace sov::probes::keys

@@ -137,14 +137,4 @@ void run_off_loop(const std::string& target_id, const std::string& what, const P
   }
 }
 
-ProbeResult probe_once(Probe& probe, const model::Target& target, std::chrono::milliseconds timeout,
-                       const Clock& clock) {
-  ProbeResult out;
-  out.ok = false;
-  out.error = target.id + ": the probe did not answer";
-  ProbeContext ctx{nullptr, &clock, std::chrono::steady_clock::now() + timeout};
-  probe.run(target, ctx, [&out](ProbeResult r) { out = std::move(r); });
-  return out;
-}
-
 }  // namespace sov::probes::keys

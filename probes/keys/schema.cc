@@ -94,7 +94,8 @@ void add_file(std::vector<FactSchemaEntry>* out, const std::string& prefix,
   add("bits", i, "key size in bits (RSA modulus, EC group order); null when encrypted");
   add("curve", s, "EC curve (prime256v1, secp384r1); null if not EC or encrypted");
   add("on_encrypted_volume", b,
-      "the file sits on an encrypted volume; null until the path probe exists (key.unknown)");
+      "the file sits on an encrypted volume (dm-crypt/LUKS or fscrypt, as the path probe finds "
+      "it); null when that cannot be established (key.unknown says why)");
 }
 
 }  // namespace

@@ -995,16 +995,4 @@ void TlsProbe::run(const model::Target& target, const ProbeContext& ctx, ProbeDo
   session->start();
 }
 
-ProbeResult probe_once(TlsProbe& probe, const model::Target& target,
-                       std::chrono::milliseconds timeout, const Clock& clock) {
-  asio::io_context io;
-  ProbeResult out;
-  out.ok = false;
-  out.error = target.id + ": the probe did not answer";
-  ProbeContext ctx{&io, &clock, SteadyClock::now() + timeout};
-  probe.run(target, ctx, [&out](ProbeResult r) { out = std::move(r); });
-  io.run();
-  return out;
-}
-
 }  // namespace sov::probes::tls

@@ -69,9 +69,4 @@ class TlsProbe final : public Probe {
 /// Every fact path the TLS probe produces, with type and meaning (producer "tls").
 std::vector<model::FactSchemaEntry> tls_fact_schema();
 
-/// Probes one endpoint synchronously (for `sovereignctl probe tls`): runs `probe` on a private
-/// event loop with a deadline `timeout` from now and returns its result.
-ProbeResult probe_once(TlsProbe& probe, const model::Target& target,
-                       std::chrono::milliseconds timeout, const Clock& clock);
-
 }  // namespace sov::probes::tls

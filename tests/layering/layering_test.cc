@@ -38,9 +38,10 @@ const std::map<std::string, std::set<std::string>>& allowed() {
       {"probes/tls", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
       // Storage probes reuse the TLS probe for the endpoint's TLS facts (S3, PostgreSQL).
       {"probes/s3", {"daemon/base", "daemon/model", "daemon/net", "probes/api", "probes/tls"}},
-      {"probes/storage",
-       {"daemon/base", "daemon/model", "daemon/net", "probes/api", "probes/tls"}},
-      {"probes/keys", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
+      {"probes/storage", {"daemon/base", "daemon/model", "daemon/net", "probes/api", "probes/tls"}},
+      // Key files: whether their volume is encrypted comes from the path probe.
+      {"probes/keys",
+       {"daemon/base", "daemon/model", "daemon/net", "probes/api", "probes/storage"}},
       {"probes/jurisdiction", {"daemon/base", "daemon/model", "daemon/net", "probes/api"}},
       {"daemon/engine",
        {"daemon/base", "daemon/model", "daemon/config", "daemon/ruleset", "daemon/store",
