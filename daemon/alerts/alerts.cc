@@ -289,6 +289,7 @@ Result<SinkConfig> sink_from_json(const Json& j) {
   if (j.contains("facility") && j["facility"].is_string()) {
     s.facility = j["facility"].get<std::string>();
   }
+  if (j.contains("socket") && j["socket"].is_string()) s.socket = j["socket"].get<std::string>();
   if ((s.kind == "alertmanager" || s.kind == "webhook") && s.url.empty()) {
     return fail(ErrorCode::kInvalidInput, s.kind + " sink without url");
   }

@@ -101,17 +101,30 @@ struct SinkConfig {
   std::string headers_file;  // "Name: value" lines; X-Sovereignd-Secret: signs, not sent
   std::vector<std::string> command;
   std::string facility = "daemon";
+  std::string socket = "/dev/log";  // syslog: the local daemon's unix datagram socket
 
   bool wants(Event e) const;
 };
+
+/// The syslog sink's datagram for one event (event_json()): RFC 5424, PRI from `facility` and
+/// the event's severity (critical: crit, high: err, medium: warning, low and resolved: notice),
+/// HOSTNAME the node, APP-NAME sovereignd, MSGID the event name, structured data
+/// [sovereignd@32473 event rule_id target severity framework reference fingerprint status],
+/// then the summary.
+std::string syslog_message(const std::string& payload, const std::string& facility, TimePoint now);
 
 /// Parses one config alerts[] entry. kInvalidInput for a missing url/command.
 Result<SinkConfig> sink_from_json(const model::Json& entry);
 
 /// Delivers one payload (as built for the sink's kind) and waits for the answer, at most
-/// `sink.timeout`. Success: a 2xx answer, exit status 0, or syslog accepted. Errors: kTimeout,
-/// kUnavailable (refused, non-2xx: "HTTP 503"), kUnsupported (https URLs: TODO(#7) TLS sinks),
-/// kIo (exec could not start, non-zero exit). Blocks the calling thread.
+/// `sink.timeout`. exec: the command runs in its own process group with the event on stdin and
+/// SOVEREIGND_EVENT, _RULE_ID, _TARGET, _SEVERITY, _FRAMEWORK, _NODE, _FINGERPRINT and _STATUS
+/// (firing or resolved) in its environment; at the timeout the group is killed (SIGKILL), also
+/// when it does not read its stdin. syslog: one syslog_message() datagram to `sink.socket`,
+/// never blocking (a full or absent socket is kUnavailable, retried). Success: a 2xx answer, exit
+/// status 0, or syslog accepted. Errors: kTimeout, kUnavailable (refused, non-2xx: "HTTP 503"),
+/// kUnsupported (https URLs: TODO(#7) TLS sinks), kIo (exec could not start, non-zero exit). Blocks
+/// the calling thread.
 Result<bool> deliver(const SinkConfig& sink, const std::string& payload);
 
 }  // namespace sov::alerts

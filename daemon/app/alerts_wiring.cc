@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -24,6 +25,17 @@ constexpr Duration kBackoffBase = std::chrono::seconds(1);
 constexpr Duration kBackoffMax = std::chrono::minutes(5);
 // How often the loop looks whether undelivered items wait (cheap: an atomic read).
 constexpr auto kRetryPoll = std::chrono::seconds(1);
+
+// The previous result is kept only for derive(), which reads neither evidence, basis,
+// remediation nor source URL: dropping them halves what 100 targets keep between scans.
+void compact(alerts::TargetState* state) {
+  for (auto& f : state->findings) {
+    std::vector<model::EvidenceItem>().swap(f.evidence);
+    f.basis = nullptr;
+    std::string().swap(f.remediation);
+    std::string().swap(f.source_url);
+  }
+}
 
 }  // namespace
 
@@ -78,6 +90,7 @@ struct AlertsWiring::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     if (*r) {
+      ++pending;  // counted at once: `status` must not say 0 while it waits for its first pass
       metrics.add("sovereignd_alerts_enqueued_total", {{"event", event}});
       log::debug("alerts", "alerts.enqueued", "key=" + log::quote(key) + " sink=" + sink.kind);
     }
@@ -110,7 +123,51 @@ struct AlertsWiring::Impl : std::enable_shared_from_this<Impl> {
         enqueue(a.dedup_key, i, sk[i], {a}, std::string(alerts::event_name(a.event)));
       }
     }
+    compact(&now);
     last[tr.target.id] = std::move(now);
+  }
+
+  // Loop thread, before the runner starts.
+  Result<size_t> restore(const config::Config& cfg) {
+    auto latest = store.latest_target_scans();
+    if (!latest) return latest.error();
+    std::set<std::string> configured;
+    for (const auto& t : cfg.targets) configured.insert(t.id);
+    alerts::DeriveOptions opts;
+    sinks_copy(&opts.node);
+    size_t restored = 0;
+    for (const auto& [target, scan_id] : *latest) {
+      if (!configured.count(target)) continue;
+      auto state = recorded_state(target, scan_id);
+      if (!state) return state.error();
+      // What a first result would announce as new is what is still firing: Alertmanager gets
+      // it re-sent each cycle, as before the restart. Nothing is enqueued here.
+      for (auto& a : alerts::derive(*state, nullptr, opts)) {
+        if (!a.rule_id.empty() && !a.ends_at) active[a.fingerprint()] = std::move(a);
+      }
+      compact(&*state);
+      last[target] = std::move(*state);
+      ++restored;
+    }
+    return restored;
+  }
+
+  Result<alerts::TargetState> recorded_state(const std::string& target, int64_t scan_id) {
+    store::FindingQuery q;
+    q.scan_id = scan_id;
+    q.target_id = target;
+    auto found = store.findings(q);
+    if (!found) return found.error();
+    auto rec = store.target_record(scan_id, target);
+    if (!rec) return rec.error();
+    alerts::TargetState st;
+    st.target_id = target;
+    st.probe_ok = rec->outcome.ok;
+    st.probe_error = rec->outcome.error;
+    for (auto& sf : *found) st.findings.push_back(std::move(sf.finding));
+    st.evaluated_at = st.findings.empty() ? rec->outcome.started : st.findings.front().evaluated_at;
+    alerts::read_target_facts(rec->facts.doc(), &st);
+    return st;
   }
 
   // Alertmanager forgets alerts that are not re-sent (resolve_timeout): re-send the firing ones
@@ -150,6 +207,9 @@ struct AlertsWiring::Impl : std::enable_shared_from_this<Impl> {
       } else {
         (void)store.outbox_failed(item.id, r.error().to_string(), clock.now(), kBackoffBase,
                                   kBackoffMax);
+        if (kind == "exec" && r.error().code() == ErrorCode::kTimeout) {
+          metrics.add("sovereignd_watchdog_kills_total", {{"kind", "exec_sink"}});
+        }
         log::warn("alerts", "alerts.delivery_failed",
                   "sink=" + kind + " key=" + log::quote(item.dedup_key) +
                       " attempts=" + std::to_string(item.attempts + 1) +
@@ -208,14 +268,16 @@ void AlertsWiring::configure(const config::Config& config) {
   impl_->node = config.node;
 }
 
+Result<size_t> AlertsWiring::restore(const config::Config& config) {
+  return impl_->restore(config);
+}
+
 void AlertsWiring::set_runner(engine::Runner* runner) {
   impl_->runner = runner;
   impl_->arm_retry();
 }
 
-void AlertsWiring::on_target(const engine::TargetResult& tr, const std::vector<model::Finding>*) {
-  impl_->on_target(tr);
-}
+void AlertsWiring::on_target(const engine::TargetResult& tr) { impl_->on_target(tr); }
 
 void AlertsWiring::after_batch() {
   impl_->refresh_alertmanager();

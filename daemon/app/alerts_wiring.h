@@ -31,10 +31,18 @@ class AlertsWiring {
 
   /// Loop thread: takes the sinks of a (new) config snapshot.
   void configure(const config::Config& config);
+  /// Loop thread, after configure() and before the runner starts (the Store has no other user
+  /// yet): loads each configured target's last recorded result from the store, so the first
+  /// scan after a restart is diffed against it instead of against nothing (no second
+  /// new_failure for a finding already announced; a change made while the daemon was down
+  /// still alerts), and Alertmanager keeps receiving the alerts still firing. Returns how many
+  /// targets were restored; store errors are returned (the daemon runs on, diffing against
+  /// nothing).
+  Result<size_t> restore(const config::Config& config);
   /// Loop thread: the runner that owns the worker slot.
   void set_runner(engine::Runner* runner);
   /// Scan worker thread: derives and enqueues the events of one target.
-  void on_target(const engine::TargetResult& tr, const std::vector<model::Finding>* previous);
+  void on_target(const engine::TargetResult& tr);
   /// Scan worker thread, after a batch: re-sends active alerts to Alertmanager sinks.
   void after_batch();
   /// Loop thread: schedules a delivery pass of due outbox items.

@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/version.hpp>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <systemd/sd-daemon.h>
 
@@ -93,12 +94,17 @@ class Daemon {
   int run() {
     metrics::declare_sovereignd_metrics(metrics_);
     publish_static_metrics();
+    // Counters that may stay at zero are shown from the start, so rate() and alerts see them.
+    metrics_.add("sovereignd_watchdog_kills_total", {{"kind", "probe"}}, 0);
+    metrics_.add("sovereignd_watchdog_kills_total", {{"kind", "exec_sink"}}, 0);
+    metrics_.add("sovereignd_watchdog_pings_total", {}, 0);
     metrics_.set("sovereignd_config_last_reload_successful", {}, 1);
     metrics_.set("sovereignd_config_last_reload_success_timestamp_seconds", {},
                  static_cast<double>(to_unix_seconds(clock_.now())));
 
     alerts_ = std::make_unique<app::AlertsWiring>(io_, *store_, clock_, metrics_);
     alerts_->configure(*loaded_.config);
+    restore_alert_state();
 
     const auto& cfg = *loaded_.config;
     std::error_code fec;
@@ -123,10 +129,7 @@ class Daemon {
     ro.clock = &clock_;
     ro.version = SOV_VERSION;
     ro.metrics = &metrics_;
-    ro.hooks.on_target = [this](const engine::TargetResult& tr,
-                                const std::vector<model::Finding>* previous) {
-      alerts_->on_target(tr, previous);
-    };
+    ro.hooks.on_target = [this](const engine::TargetResult& tr) { alerts_->on_target(tr); };
     ro.hooks.after_batch = [this] { alerts_->after_batch(); };
     ro.hooks.on_batch = [this](const std::string& line) {
       last_status_ = line;
@@ -177,11 +180,26 @@ class Daemon {
                  1);
     metrics_.clear("sovereignd_waiver_expiry_timestamp_seconds");
     for (const auto& w : loaded_.config->waivers) {
-      if (!w.expires) continue;
-      metrics_.set("sovereignd_waiver_expiry_timestamp_seconds",
-                   {{"waiver_id", w.id}, {"rule_id", w.rule_id}},
-                   static_cast<double>(to_unix_seconds(*w.expires)));
+      if (!w.expires || w.revoked) continue;  // a revoked waiver will not expire any more
+      // One series per rule id or glob the waiver names (`rules:`, or the older `rule:`).
+      std::vector<std::string> rules = w.rules.empty() ? std::vector{w.rule_id} : w.rules;
+      for (const auto& rule : rules) {
+        metrics_.set("sovereignd_waiver_expiry_timestamp_seconds",
+                     {{"waiver_id", w.id}, {"rule_id", rule}},
+                     static_cast<double>(to_unix_seconds(*w.expires)));
+      }
     }
+  }
+
+  // Without it, every finding still failing would be announced as new_failure again after
+  // each restart: the diff's previous result would only be in memory.
+  void restore_alert_state() {
+    auto n = alerts_->restore(*loaded_.config);
+    if (!n) {
+      log::warn("alerts", "alerts.restore_failed", "reason=" + log::quote(n.error().to_string()));
+      return;
+    }
+    log::info("alerts", "alerts.restored", "targets=" + std::to_string(*n));
   }
 
   void on_signal(const boost::system::error_code& ec, int sig) {
@@ -274,6 +292,7 @@ class Daemon {
     watchdog_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) return;
       notify("WATCHDOG=1");
+      metrics_.add("sovereignd_watchdog_pings_total", {});
       arm_watchdog();
     });
   }
@@ -358,6 +377,9 @@ class Daemon {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Two malloc arenas at most, not eight per core: the scan worker is the only other thread
+  // that allocates, and every extra arena keeps its freed pages resident between scans.
+  ::mallopt(M_ARENA_MAX, 2);
   std::string config_path = config::kDefaultConfigPath;
   bool check_only = false;
   std::vector<std::string> args(argv + 1, argv + argc);

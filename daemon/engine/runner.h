@@ -36,9 +36,9 @@ class io_context;
 namespace sov::engine {
 
 struct RunnerHooks {
-  /// Worker thread, after each target is stored: its result and the findings of its previous
-  /// result (nullptr on the first). For the alert diff.
-  std::function<void(const TargetResult&, const std::vector<model::Finding>* previous)> on_target;
+  /// Worker thread, after each target is stored: its result. (The alert diff keeps its own
+  /// previous state, restored from the store at start: daemon/app/alerts_wiring.h.)
+  std::function<void(const TargetResult&)> on_target;
   /// Worker thread, after each batch and before its completion is posted (the outbox flush).
   std::function<void()> after_batch;
   /// Loop thread, after each batch: the one-line summary (for sd_notify STATUS=).

@@ -179,6 +179,9 @@ void declare_sovereignd_metrics(Registry& r) {
             "target).");
   r.declare("sovereignd_check_last_evaluated_timestamp_seconds", Type::kGauge,
             "When each rule was last evaluated on each target, Unix time.");
+  r.declare("sovereignd_check_evidence_expiry_timestamp_seconds", Type::kGauge,
+            "When the evidence of each rule on each target goes stale (its oldest dated source "
+            "plus the rule's max_age), Unix time; absent when the rule sets no max_age.");
   r.declare("sovereignd_findings", Type::kGauge,
             "Findings of the latest result of every target, by status, severity and framework.");
   r.declare("sovereignd_probe_success", Type::kGauge,
@@ -186,7 +189,9 @@ void declare_sovereignd_metrics(Registry& r) {
   r.declare("sovereignd_probe_duration_seconds", Type::kHistogram,
             "Duration of probe runs by probe kind.",
             {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
-  r.declare("sovereignd_probe_errors_total", Type::kCounter, "Failed probe runs by probe kind.");
+  r.declare("sovereignd_probe_errors_total", Type::kCounter,
+            "Failed probe runs by probe kind and reason (timeout: cut off at "
+            "schedule.probe_timeout; error: the probe reported a failure).");
   r.declare("sovereignd_scan_last_success_timestamp_seconds", Type::kGauge,
             "When a scan cycle last completed, Unix time.");
   r.declare("sovereignd_config_last_reload_successful", Type::kGauge,
@@ -197,6 +202,18 @@ void declare_sovereignd_metrics(Registry& r) {
             "notAfter of each certificate last seen on a TLS target, kept after expiry.");
   r.declare("sovereignd_tls_cert_not_before_timestamp_seconds", Type::kGauge,
             "notBefore of each certificate last seen on a TLS target.");
+  r.declare("sovereignd_tls_cert_stale", Type::kGauge,
+            "1 when the latest probe of a TLS target saw no certificate, so its certificate "
+            "series are the last known ones; 0 when they are from the latest probe.");
+  r.declare("sovereignd_tls_version_info", Type::kGauge,
+            "Always 1; the TLS protocol version last negotiated with each target.");
+  r.declare("sovereignd_tls_cipher_info", Type::kGauge,
+            "Always 1; the cipher suite last negotiated with each target.");
+  r.declare("sovereignd_watchdog_kills_total", Type::kCounter,
+            "Work cut off at its deadline: probes at schedule.probe_timeout (kind=probe), exec "
+            "alert sinks at their timeout (kind=exec_sink).");
+  r.declare("sovereignd_watchdog_pings_total", Type::kCounter,
+            "WATCHDOG=1 notifications sent to systemd from the event loop.");
   r.declare("sovereignd_waiver_expiry_timestamp_seconds", Type::kGauge,
             "When each configured waiver expires, Unix time.");
   r.declare("sovereignd_targets", Type::kGauge, "Targets in the loaded configuration.");

@@ -5,8 +5,10 @@
 #include "daemon/alerts/alerts.h"
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -18,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +40,7 @@ using sov::model::Finding;
 using sov::model::Json;
 using sov::model::Status;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const TimePoint kT0 = sov::from_unix_seconds(1'800'000'000);
 
@@ -175,6 +179,137 @@ TEST(AlertsSink, ExecGetsJsonOnStdinAndIsKilledOnExpiry) {
   sov::alerts::SinkConfig failing = ok;
   failing.command = {"/bin/false"};
   EXPECT_FALSE(sov::alerts::deliver(failing, "{}"));
+}
+
+// A real event as the daemon builds it, for the exec and syslog sinks.
+std::string event_payload(bool resolved) {
+  Finding f = finding("SNC-19.6-b1", Status::kFail, kT0);
+  f.severity = sov::model::Severity::kCritical;
+  f.reference = "SecNumCloud 3.2 §19.6 \"b]\"";
+  TargetState before = state({}, kT0);
+  TargetState now = state({f}, kT0);
+  if (resolved) {
+    before = now;
+    Finding fixed = f;
+    fixed.status = Status::kPass;
+    now = state({fixed}, kT0 + 1h);
+  }
+  sov::alerts::DeriveOptions o;
+  o.node = "node-1";
+  auto events = sov::alerts::derive(now, &before, o);
+  EXPECT_EQ(events.size(), 1u);
+  return sov::alerts::event_json(events.at(0)).dump();
+}
+
+TEST(AlertsSink, ExecGetsTheEventInItsEnvironment) {
+  sov::testing::TempDir dir;
+  std::string out = dir.file("env.txt");
+  sov::alerts::SinkConfig sink;
+  sink.kind = "exec";
+  sink.command = {"/bin/sh", "-c", "cat > /dev/null; env | grep ^SOVEREIGND_ | sort > " + out};
+  sink.timeout = 5s;
+  ::setenv("SOVEREIGND_STALE", "from the daemon's own environment", 1);
+  ASSERT_TRUE(sov::alerts::deliver(sink, event_payload(false)));
+  ::unsetenv("SOVEREIGND_STALE");
+  std::string env = sov::testing::read_file(out);
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_EVENT=new_failure\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_RULE_ID=SNC-19.6-b1\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_TARGET=web\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_SEVERITY=critical\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_FRAMEWORK=fr-secnumcloud-3.2\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_NODE=node-1\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_STATUS=firing\n"));
+  EXPECT_THAT(env, HasSubstr("SOVEREIGND_FINGERPRINT="));
+  // Variables of that prefix in the daemon's environment do not leak into the event's.
+  EXPECT_THAT(env, Not(HasSubstr("SOVEREIGND_STALE")));
+
+  ASSERT_TRUE(sov::alerts::deliver(sink, event_payload(true)));
+  EXPECT_THAT(sov::testing::read_file(out), HasSubstr("SOVEREIGND_STATUS=resolved\n"));
+}
+
+TEST(AlertsSink, ExecTimeoutKillsTheWholeGroupAndAChildThatDoesNotRead) {
+  sov::testing::TempDir dir;
+  std::string pidfile = dir.file("grandchild.pid");
+  sov::alerts::SinkConfig sink;
+  sink.kind = "exec";
+  // The shell starts a grandchild and waits for it: killing the shell alone would leave it.
+  sink.command = {"/bin/sh", "-c", "sleep 30 & echo $! > " + pidfile + "; wait"};
+  sink.timeout = 300ms;
+  auto r = sov::alerts::deliver(sink, "{}");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), sov::ErrorCode::kTimeout);
+  pid_t grandchild = std::stoi(sov::testing::read_file(pidfile));
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = ::kill(grandchild, 0) != 0;  // reaped by init once killed
+    if (!gone) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(gone) << "grandchild " << grandchild << " survived the timeout";
+
+  // 1 MiB on stdin to a child that never reads: the pipe fills, the deadline still holds.
+  sink.command = {"/bin/sleep", "30"};
+  auto t0 = std::chrono::steady_clock::now();
+  r = sov::alerts::deliver(sink, std::string(1 << 20, 'x'));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), sov::ErrorCode::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+// The syslog daemon's socket, bound by the test (no syslog daemon or journald runs here).
+class DatagramSocket {
+ public:
+  explicit DatagramSocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  ~DatagramSocket() { ::close(fd_); }
+  std::optional<std::string> receive(std::chrono::milliseconds timeout) const {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    char buf[65536];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+TEST(AlertsSink, SyslogSendsRfc5424WithStructuredData) {
+  sov::testing::TempDir dir;
+  DatagramSocket log(dir.file("log.sock"));
+  sov::alerts::SinkConfig sink;
+  sink.kind = "syslog";
+  sink.facility = "local3";
+  sink.socket = dir.file("log.sock");
+  ASSERT_TRUE(sov::alerts::deliver(sink, event_payload(false)));
+  auto got = log.receive(2s);
+  ASSERT_TRUE(got);
+  // PRI = local3 (19) * 8 + crit (2); version 1; then timestamp, host, app, procid, msgid.
+  EXPECT_THAT(*got, ::testing::MatchesRegex(
+                        R"(<154>1 [0-9T:.-]+Z node-1 sovereignd [0-9]+ new_failure \[.*)"));
+  EXPECT_THAT(*got, HasSubstr(R"([sovereignd@32473 event="new_failure" rule_id="SNC-19.6-b1" )"
+                              R"(target="web" severity="critical" framework="fr-secnumcloud-3.2" )"
+                              R"(reference="SecNumCloud 3.2 §19.6 \"b\]\"" fingerprint=")"));
+  EXPECT_THAT(*got, HasSubstr(R"( status="firing"] SNC-19.6-b1 fails on web)"));
+
+  ASSERT_TRUE(sov::alerts::deliver(sink, event_payload(true)));
+  got = log.receive(2s);
+  ASSERT_TRUE(got);
+  EXPECT_THAT(*got, ::testing::StartsWith("<157>1 "));  // local3, notice
+  EXPECT_THAT(*got, HasSubstr(R"(status="resolved"])"));
+
+  // No syslog daemon listening: a failed attempt naming the socket, retried by the outbox.
+  sink.socket = dir.file("absent.sock");
+  auto r = sov::alerts::deliver(sink, event_payload(false));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), sov::ErrorCode::kUnavailable);
+  EXPECT_THAT(r.error().to_string(), HasSubstr("absent.sock"));
 }
 
 TEST(AlertsSink, RefusedWebhookIsUnavailableAndHttpsUnsupported) {

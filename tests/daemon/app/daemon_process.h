@@ -12,11 +12,9 @@
 #include <sys/types.h>
 
 #include "tests/support/temp_dir.h"
+#include "tests/support/tls_server.h"  // free_port()
 
 namespace sov::testing {
-
-/// A free loopback TCP port (bound to 0, read back, closed).
-int free_port();
 
 /// A TCP listener on 127.0.0.1 that never accepts: connects succeed (backlog), nothing answers.
 class SilentServer {

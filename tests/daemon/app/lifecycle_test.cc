@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -215,6 +216,121 @@ TEST(Lifecycle, ScanNowOverTheControlSocketRunsAScanAndRejectsUnknownTargets) {
   auto unknown = ctl(dir, "frobnicate");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->result, sov::control::kResultUnsupported);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0);
+}
+
+// The arrival times of WATCHDOG=1 datagrams over `span`.
+std::vector<std::chrono::steady_clock::time_point> watchdog_pings(DaemonProcess& d,
+                                                                  std::chrono::milliseconds span) {
+  std::vector<std::chrono::steady_clock::time_point> at;
+  auto end = std::chrono::steady_clock::now() + span;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    if (d.wait_notify("WATCHDOG=1", left)) at.push_back(std::chrono::steady_clock::now());
+  }
+  return at;
+}
+
+TEST(Lifecycle, WatchdogPingsAtHalfThePeriodFromTheLoopAlsoDuringAScan) {
+  TempDir dir;
+  sov::testing::SilentServer silent;
+  int port = sov::testing::free_port();
+  // A scan held 3 s by the silent server runs on the worker: the loop, and the pings, go on.
+  std::string cfg = dir.write("sovereignd.yaml", config_text(dir, port, silent.port(), "1h", "3s"));
+  DaemonProcess d(dir);
+  d.start(cfg, "WATCHDOG_USEC=400000");
+  ASSERT_TRUE(d.wait_notify("READY=1", 20s)) << d.log();
+  EXPECT_TRUE(d.wait_log("daemon.watchdog interval_us=200000", 5s)) << d.log();
+  auto pings = watchdog_pings(d, 2000ms);
+  // 200 ms apart: about 10 in 2 s (a loaded machine may delay some, never add any).
+  EXPECT_GE(pings.size(), 7u);
+  EXPECT_LE(pings.size(), 11u);
+  for (size_t i = 1; i < pings.size(); ++i) {
+    EXPECT_GE(pings[i] - pings[i - 1], 150ms) << "ping " << i;
+  }
+  auto status = ctl(dir, "status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->data["state"], "scanning") << "the pings above were not taken during a scan";
+  std::string metrics = sov::testing::http_get(port, "/metrics");
+  EXPECT_THAT(metrics, ::testing::ContainsRegex("sovereignd_watchdog_pings_total [1-9][0-9]*\n"));
+
+  // A loop that does not run sends nothing (here the whole process is stopped: sovereignd has
+  // no hook to stall its loop alone, see the note in tests/daemon/app); it resumes after.
+  d.signal(SIGSTOP);
+  (void)watchdog_pings(d, 100ms);  // drain what was sent before the stop took effect
+  EXPECT_TRUE(watchdog_pings(d, 1000ms).empty());
+  d.signal(SIGCONT);
+  EXPECT_GE(watchdog_pings(d, 1000ms).size(), 2u);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+}
+
+TEST(Lifecycle, NoWatchdogPingsWithoutWatchdogUsec) {
+  TempDir dir;
+  int port = sov::testing::free_port();
+  std::string cfg = dir.write("sovereignd.yaml", config_text(dir, port, 0, "1h", "2s"));
+  DaemonProcess d(dir);
+  d.start(cfg);
+  ASSERT_TRUE(d.wait_notify("READY=1", 20s)) << d.log();
+  EXPECT_TRUE(watchdog_pings(d, 1000ms).empty());
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0);
+}
+
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Waits until the daemon has run more than `before` batches.
+bool wait_batches_above(const TempDir& dir, int before) {
+  for (int i = 0; i < 200; ++i) {
+    if (batches(dir) > before) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST(Lifecycle, ChangedCaFileRescansItsTargetAtOnce) {
+  TempDir dir;
+  int port = sov::testing::free_port();
+  int closed = sov::testing::free_port();  // nothing listens: the probe fails at once
+  std::string ca = dir.write("ca.pem", "first version\n");
+  std::string cfg_text = config_text(dir, port, 0, "1h", "2s");
+  cfg_text.replace(cfg_text.find("http:\n"), 0,
+                   "  - id: web\n    kind: tls\n    endpoint: 127.0.0.1:" + std::to_string(closed) +
+                       "\n    ca_file: " + ca + "\n");
+  std::string cfg = dir.write("sovereignd.yaml", cfg_text);
+  DaemonProcess d(dir);
+  d.start(cfg);
+  ASSERT_TRUE(d.wait_notify("STATUS=scan ", 20s)) << d.log();
+
+  // Rewritten in place: the target is scanned now, not in an hour.
+  int before = batches(dir);
+  dir.write("ca.pem", "second version\n");
+  ASSERT_TRUE(d.wait_log("engine.file_changed target=web", 5s)) << d.log();
+  EXPECT_TRUE(wait_batches_above(dir, before)) << d.log();
+
+  // Replaced by rename, as editors and certificate tools do: seen too.
+  before = batches(dir);
+  size_t changes = occurrences(d.log(), "engine.file_changed target=web");
+  std::string next = dir.write("ca.pem.new", "third version\n");
+  std::filesystem::rename(next, ca);
+  for (int i = 0; i < 100 && occurrences(d.log(), "engine.file_changed") == changes; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GT(occurrences(d.log(), "engine.file_changed target=web"), changes) << d.log();
+  EXPECT_TRUE(wait_batches_above(dir, before)) << d.log();
+
+  // Another file of the same directory is not a reason to scan.
+  changes = occurrences(d.log(), "engine.file_changed");
+  dir.write("unrelated.txt", "x\n");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(occurrences(d.log(), "engine.file_changed"), changes) << d.log();
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(10s), 0);
 }

@@ -69,6 +69,17 @@ TEST(Metrics, PromtoolAcceptsTheDaemonExposition) {
   r.observe("sovereignd_probe_duration_seconds", {{"probe", "tls"}}, 0.2);
   r.add("sovereignd_probe_errors_total", {{"probe", "tls"}});
   r.set("sovereignd_config_last_reload_successful", {}, 1);
+  // The families FORMATS.md §5.2 asks for beyond the first ones.
+  r.set("sovereignd_check_evidence_expiry_timestamp_seconds",
+        {{"rule_id", "SNC-19.6-b1"}, {"target", "web"}}, 1.8e9);
+  r.set("sovereignd_tls_version_info", {{"target", "web"}, {"version", "TLSv1.3"}}, 1);
+  r.set("sovereignd_tls_cipher_info", {{"target", "web"}, {"cipher", "TLS_AES_256_GCM_SHA384"}}, 1);
+  r.set("sovereignd_tls_cert_stale", {{"target", "web"}}, 0);
+  r.set("sovereignd_waiver_expiry_timestamp_seconds", {{"waiver_id", "w1"}, {"rule_id", "R-*"}},
+        1.9e9);
+  r.add("sovereignd_watchdog_kills_total", {{"kind", "probe"}}, 0);
+  r.add("sovereignd_watchdog_pings_total", {}, 3);
+  r.add("sovereignd_probe_errors_total", {{"probe", "tls"}, {"reason", "timeout"}});
   sov::testing::TempDir dir;
   std::string file = dir.write("metrics.txt", r.render());
   std::string cmd = std::string(promtool) + " check metrics < " + file + " 2>&1";
@@ -80,6 +91,24 @@ TEST(Metrics, PromtoolAcceptsTheDaemonExposition) {
   int st = pclose(p);
   EXPECT_EQ(WEXITSTATUS(st), 0) << out;
   EXPECT_EQ(out, "") << out;
+}
+
+// Every family the daemon declares is in sovereignd(8)'s METRICS section.
+TEST(Metrics, EveryDeclaredFamilyIsInTheManPage) {
+  Registry r;
+  sov::metrics::declare_sovereignd_metrics(r);
+  std::string page = sov::testing::read_file(sov::testing::source_dir() + "/man/sovereignd.8");
+  std::string metrics_section = page.substr(page.find(".SH METRICS"));
+  metrics_section = metrics_section.substr(0, metrics_section.find("\n.SH ", 1));
+  std::string text = r.render();
+  size_t families = 0;
+  for (size_t at = text.find("# TYPE "); at != std::string::npos;
+       at = text.find("# TYPE ", at + 1)) {
+    std::string name = text.substr(at + 7, text.find(' ', at + 7) - at - 7);
+    EXPECT_THAT(metrics_section, HasSubstr(name)) << name << " is not in man/sovereignd.8";
+    ++families;
+  }
+  EXPECT_GE(families, 20u);
 }
 
 }  // namespace
