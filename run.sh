@@ -7,6 +7,7 @@
 #   ./run.sh test     build and run the whole test suite (ctest)
 #   ./run.sh build    configure and build only
 #   ./run.sh bench    build and run the benchmarks under bench/
+#   ./run.sh package  build the Debian package: out/package/sovereignd_VERSION_ARCH.deb
 #   ./run.sh deps     install the Debian packages the build and the tests need
 set -euo pipefail
 
@@ -28,7 +29,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mandoc groff-base openssl clang-format gnutls-bin opensc
   prometheus prometheus-alertmanager systemd
-  postgresql chromium python3-jsonschema dpkg-dev file
+  postgresql chromium python3-jsonschema dpkg-dev file cryptsetup-bin
 )
 # The tests' S3-compatible server (s3rver) comes from the npm registry. A machine may already
 # carry a Node.js with its own npm (NodeSource's nodejs conflicts with Debian's npm package).
@@ -81,10 +82,15 @@ cmd_demo() {
   say "starting the demo TLS endpoints on 127.0.0.1"
   "$here/packaging/examples/demo/tls/start.sh" "$out/tls"
   # Expanded now: the trap runs after this function's locals are gone.
-  trap "'$here/packaging/examples/demo/tls/stop.sh' '$out/tls' >/dev/null 2>&1 || true" EXIT
+  trap "'$here/packaging/examples/demo/tls/stop.sh' '$out/tls' >/dev/null 2>&1 || true;
+        '$here/packaging/examples/demo/s3/stop.sh' '$out/s3' >/dev/null 2>&1 || true" EXIT
+  say "starting the demo S3 bucket (s3rver) on 127.0.0.1:18480"
+  S3RVER_PREFIX="$build_dir/node" "$here/packaging/examples/demo/s3/start.sh" "$out/s3"
   say "creating the demo SoftHSM2 token and key files"
   "$here/packaging/examples/demo/keys/create.sh" "$out/keys"
   export SOFTHSM2_CONF="$out/keys/softhsm2.conf"
+  # The health-data directory of the path target (its mount and encryption are audited).
+  mkdir -p "$out/data/health" && chmod 0750 "$out/data/health"
   say "auditing the demo estate ($cfg)"
   local rc=0
   "$ctl" scan --config "$cfg" --db "$out/sovereignd.db" || rc=$?
@@ -96,18 +102,51 @@ cmd_demo() {
   echo
   say "in-force failures, with their legal references"
   "$ctl" findings --db "$out/sovereignd.db" --status fail
-  "$ctl" findings --db "$out/sovereignd.db" --format json > "$out/findings.json"
   "$ctl" verify --db "$out/sovereignd.db"
+  say "exporting the signed reports"
+  rm -f "$out"/report.* "$out"/signing.pem "$out"/signing.pem.pub
+  "$ctl" keygen --out "$out/signing.pem" >/dev/null
+  local rules_dir="$here/rules"
+  "$ctl" export --format html --db "$out/sovereignd.db" --rules "$rules_dir" \
+    --out "$out/report.html" --sign "$out/signing.pem"
+  "$ctl" export --format json --db "$out/sovereignd.db" --rules "$rules_dir" \
+    --out "$out/report.json" --sign "$out/signing.pem"
+  "$ctl" export --format oscal --db "$out/sovereignd.db" --rules "$rules_dir" \
+    --out "$out/report.oscal.json"
+  "$ctl" export --format csv --db "$out/sovereignd.db" --out "$out/report.csv"
+  "$ctl" verify "$out/report.html" --pubkey "$out/signing.pem.pub" --db "$out/sovereignd.db"
   echo
-  echo "Report (every finding with its evidence, JSON): $out/findings.json"
-  echo "Store (SQLite, hash-chained):                   $out/sovereignd.db"
-  echo "Explore: $ctl findings --db $out/sovereignd.db --help"
+  echo "Report (HTML, signed):        $out/report.html"
+  echo "  signature and manifest:     $out/report.html.sig, $out/report.html.manifest.json"
+  echo "Also: JSON $out/report.json, OSCAL $out/report.oscal.json, CSV $out/report.csv"
+  echo "Store (SQLite, hash-chained): $out/sovereignd.db"
+  echo "Explore: $ctl findings --db $out/sovereignd.db --explain hdh-aws-paris"
 }
 
 cmd_test() {
   build
   say "running the test suite"
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 600
+}
+
+cmd_package() {
+  build sovereignd sovereignctl
+  local out="$here/out/package"
+  mkdir -p "$out"
+  rm -f "$out"/sovereignd_*.deb
+  say "building the Debian package (cpack -G DEB, cmake/SovPackaging.cmake)"
+  (cd "$build_dir" && cpack -G DEB -B "$out") >"$out/cpack.log" 2>&1 || {
+    cat "$out/cpack.log" >&2
+    exit 1
+  }
+  rm -rf "$out/_CPack_Packages"
+  local deb
+  deb="$(ls "$out"/sovereignd_*.deb)"
+  dpkg-deb --field "$deb" Package Version Architecture Depends Recommends
+  echo
+  echo "Package: $deb"
+  echo "Install: sudo apt install $deb"
+  echo "Then:    edit /etc/sovereignd/sovereignd.yaml; sudo systemctl enable --now sovereignd"
 }
 
 cmd_bench() {
@@ -128,6 +167,7 @@ case "${1:-}" in
   test) cmd_test ;;
   build) build ;;
   bench) cmd_bench ;;
+  package) cmd_package ;;
   deps) install_deps ;;
   *)
     sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'

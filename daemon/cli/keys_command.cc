@@ -54,7 +54,7 @@ int run_key_probe(const std::string& command, probes::Probe& probe, model::Targe
   target.id = "probe";
   SystemClock clock;
   auto started = std::chrono::steady_clock::now();
-  auto result = probes::keys::probe_once(
+  auto result = probes::probe_once(
       probe, target, std::chrono::duration_cast<std::chrono::milliseconds>(*timeout), clock);
   return print_probe_result(result, started);
 }

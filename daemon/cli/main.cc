@@ -7,9 +7,12 @@
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/daemon_commands.h"
+#include "daemon/cli/export_command.h"
 #include "daemon/cli/keys_command.h"
 #include "daemon/cli/probe_command.h"
 #include "daemon/cli/providers_command.h"
+#include "daemon/cli/sign_command.h"
+#include "daemon/cli/waive_command.h"
 #include "daemon/config/config.h"
 
 namespace {
@@ -109,10 +112,26 @@ int main(int argc, char** argv) {
   c_diff->callback([&] { rc = cmd_diff(diff_store, diff_a, diff_b, diff_format); });
 
   StoreRef verify_store;
+  std::string verify_file, verify_pubkey;
   auto* c_verify = app.add_subcommand(
-      "verify", "recompute the findings hash chain and name the first row that does not match");
+      "verify",
+      "recompute the findings hash chain and name the first row that does not match; with "
+      "FILE, check a signed export (signature, hash, chain head in the store)");
   add_store_options(c_verify, &verify_store);
-  c_verify->callback([&] { rc = cmd_verify(verify_store); });
+  c_verify->add_option("file", verify_file,
+                       "signed export to check (FILE.sig, FILE.manifest.json)");
+  c_verify->add_option("--pubkey", verify_pubkey, "with FILE: the signer's public key (PEM)");
+  c_verify->callback([&] {
+    if (verify_file.empty()) {
+      rc = cmd_verify(verify_store);
+    } else if (verify_pubkey.empty()) {
+      std::cerr << "sovereignctl: verify FILE needs --pubkey KEY\n";
+      rc = kExitInvalid;
+    } else {
+      rc = sov::cli::cmd_verify_export(verify_file, verify_pubkey, verify_store,
+                                       !verify_store.db.empty() || !verify_store.config.empty());
+    }
+  });
 
   auto* c_rules = app.add_subcommand("rules", "validate, test, list and explain rule sets");
   c_rules->require_subcommand(1);
@@ -153,8 +172,11 @@ int main(int argc, char** argv) {
 
   sov::cli::add_probe_commands(app, &rc);
   sov::cli::add_provider_commands(app, &rc);
+  sov::cli::add_export_command(&app, &rc);
   sov::cli::add_daemon_commands(app, &rc);
   sov::cli::add_key_probe_commands(app.get_subcommand("probe"), &rc);
+  sov::cli::add_waive_commands(&app, &rc);
+  sov::cli::add_signing_commands(&app, &rc);
 
   // --version works without a subcommand.
   for (int i = 1; i < argc; ++i) {

@@ -1040,6 +1040,8 @@ class Builder {
     c.store = get(root, "store").text;
     c.rules.clear();
     for (const auto& r : get(root, "rules").items) c.rules.push_back(r.text);
+    c.providers = get(root, "providers").text;
+    c.address_database = get(root, "address_database").text;
     c.strict_rules = get(root, "strict_rules").boolean;
     c.retention = get(root, "retention").duration;
     c.log_level = get(root, "log_level").text;
@@ -1072,6 +1074,13 @@ class Builder {
                            ") must be shorter than 'schedule.interval' (" +
                            format_duration(interval.duration) + ")");
     }
+
+    const Value* limits = field(root, "waiver_max_duration");
+    const Value& l = limits != nullptr ? *limits : empty;
+    c.waiver_max_duration.critical = get(l, "waiver_max_duration.critical").duration;
+    c.waiver_max_duration.high = get(l, "waiver_max_duration.high").duration;
+    c.waiver_max_duration.medium = get(l, "waiver_max_duration.medium").duration;
+    c.waiver_max_duration.low = get(l, "waiver_max_duration.low").duration;
 
     if (const Value* targets = field(root, "targets")) {
       for (const auto& t : targets->items) build_target(t, ctx);
@@ -1178,12 +1187,47 @@ class Builder {
 
   void check_target_ref(const Value& entry, const std::string& what, const FileContext& ctx) {
     const Value* target = field(entry, "target");
-    if (target == nullptr || !target->ok || target_lines_.count(target->text) > 0) return;
+    if (target != nullptr) check_target_name(*target, what, ctx);
+    if (const Value* targets = field(entry, "targets")) {
+      for (const auto& t : targets->items) check_target_name(t, what, ctx);
+    }
+  }
+
+  // A target id, or a "tag:KEY=VALUE" selector (which may match no target yet: not an error).
+  void check_target_name(const Value& target, const std::string& what, const FileContext& ctx) {
+    if (!target.ok) return;
+    if (target.text.starts_with("tag:")) {
+      size_t eq = target.text.find('=');
+      if (eq == std::string::npos || eq == 4 || eq + 1 == target.text.size()) {
+        ctx.diags->error(
+            target.line, target.column,
+            what + ": tag selector " + quote(target.text) + " must read tag:KEY=VALUE");
+      }
+      return;
+    }
+    if (!check_targets_ || target_lines_.count(target.text) > 0) return;
     std::vector<std::string> ids;
     for (const auto& [id, line] : target_lines_) ids.push_back(id);
-    ctx.diags->error(target->line, target->column,
-                     what + " names unknown target " + quote(target->text) +
-                         did_you_mean_suffix(target->text, ids));
+    ctx.diags->error(target.line, target.column,
+                     what + " names unknown target " + quote(target.text) +
+                         did_you_mean_suffix(target.text, ids));
+  }
+
+  // Exactly one of two keys (a new name and its older form), unless both are absent and
+  // `needed` is false.
+  const Value* one_of(const Value& entry, const char* key, const char* older, bool needed,
+                      const std::string& what, const FileContext& ctx) {
+    const Value* a = field(entry, key);
+    const Value* b = field(entry, older);
+    if (a != nullptr && b != nullptr) {
+      ctx.diags->error(b->key_line, b->key_column,
+                       what + " takes '" + key + "' or '" + older + "', not both");
+      return nullptr;
+    }
+    if (a == nullptr && b == nullptr && needed) {
+      ctx.diags->error(entry.line, entry.column, what + " needs '" + key + "'");
+    }
+    return a != nullptr ? a : b;
   }
 
   void check_after(const Value& entry, const std::string& later, const std::string& earlier,
@@ -1208,6 +1252,7 @@ class Builder {
     out.statement = text_of(a, "statement");
     out.date = field(a, "date")->time;
     if (const Value* e = field(a, "expires")) out.expires = e->time;
+    out.evidence = text_of(a, "evidence");
     out.file = ctx.source_name + ":" + std::to_string(a.line);
     config_->attestations.push_back(std::move(out));
   }
@@ -1232,19 +1277,74 @@ class Builder {
             "duplicate waiver id " + quote(id->text) + " (first defined at " + first + ")");
       }
     }
-    if (!w.ok || id == nullptr) return;
+    std::string what = id != nullptr ? "waiver " + quote(id->text) : "waiver";
+    const Value* rules = one_of(w, "rules", "rule", true, what, ctx);
+    const Value* targets = one_of(w, "targets", "target", false, what, ctx);
+    const Value* by = one_of(w, "approved_by", "by", true, what, ctx);
+    const Value* reason = valid_field(w, "reason");
+    if (reason != nullptr && trimmed_empty(reason->text)) {
+      ctx.diags->error(reason->line, reason->column, what + " needs a non-empty 'reason'");
+    }
+    if (rules != nullptr && rules->ok && rules->kw->type == KeyType::kList &&
+        rules->items.empty()) {
+      ctx.diags->error(rules->line, rules->column, what + ": 'rules' needs at least one rule");
+    }
+    if (const Value* revoked = valid_field(w, "revoked")) {
+      if (field(w, "revoked_by") == nullptr) {
+        ctx.diags->error(revoked->key_line, revoked->key_column,
+                         what + ": 'revoked' needs 'revoked_by' (who revoked it)");
+      }
+    }
+    if (!w.ok || id == nullptr || rules == nullptr || by == nullptr) return;
     model::Waiver out;
     out.id = id->text;
-    out.rule_id = text_of(w, "rule");
-    out.target_id = text_of(w, "target");
+    add_scope(*rules, &out.rules, &out.rules_at);
+    if (targets != nullptr) add_scope(*targets, &out.targets, &out.targets_at);
+    out.rule_id = out.rules.empty() ? "" : out.rules.front();
+    out.target_id = out.targets.empty() ? "" : out.targets.front();
     out.reason = text_of(w, "reason");
-    out.by = text_of(w, "by");
+    out.category = text_of(w, "category");
+    out.by = by->text;
+    out.ticket = text_of(w, "ticket");
     out.created = field(w, "created")->time;
-    out.expires = field(w, "expires")->time;
+    const Value* expires = field(w, "expires");
+    out.expires = expires->time;
+    out.expires_at = {expires->line, expires->column};
+    if (const Value* r = field(w, "review_every")) out.review_every = r->duration;
+    out.mode = get(w, "waivers[].mode").text == "skip" ? model::WaiverMode::kSkip
+                                                       : model::WaiverMode::kReportOnly;
+    if (const Value* r = field(w, "revoked")) out.revoked = r->time;
+    out.revoked_by = text_of(w, "revoked_by");
     out.file = ctx.source_name + ":" + std::to_string(w.line);
+    out.at = {w.line, w.column};
     config_->waivers.push_back(std::move(out));
   }
 
+  // A scope key: a list (`rules`, `targets`) or its older single form (`rule`, `target`).
+  static void add_scope(const Value& v, std::vector<std::string>* out,
+                        std::vector<model::TextPos>* at) {
+    if (v.kw != nullptr && v.kw->type == KeyType::kList) {
+      for (const auto& item : v.items) {
+        out->push_back(item.text);
+        at->push_back({item.line, item.column});
+      }
+    } else {
+      out->push_back(v.text);
+      at->push_back({v.line, v.column});
+    }
+  }
+
+  static bool trimmed_empty(const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+  }
+
+ public:
+  // Decision files read without a config (`sovereignctl waive lint` with no --config): target
+  // ids cannot be checked, tag selectors still are.
+  void set_check_targets(bool on) { check_targets_ = on; }
+  void add_known_target(const std::string& id, int line) { target_lines_.emplace(id, line); }
+
+ private:
   void build_alert(const Value& a, const FileContext& ctx) {
     const Value* kind_value = valid_field(a, "kind");
     if (kind_value == nullptr) return;
@@ -1268,6 +1368,7 @@ class Builder {
   Config* config_;
   std::map<std::string, int> target_lines_;
   std::map<std::string, WaiverSeen> waiver_seen_;
+  bool check_targets_ = true;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1399,6 +1500,49 @@ Duration target_interval(const Config& config, const model::Target& target) {
     if (auto d = parse_duration(it->get<std::string>())) return *d;
   }
   return config.schedule.interval;
+}
+
+Result<Decisions> load_decisions_file(const std::string& path, const Config* context,
+                                      Diagnostics* diags) {
+  auto data = read_capped(path);
+  if (!data)
+    return fail(data.error().code(), "cannot read " + path + ": " + data.error().message());
+  return load_decisions_text(path, *data, context, diags);
+}
+
+Result<Decisions> load_decisions_text(const std::string& path, std::string_view text,
+                                      const Config* context, Diagnostics* diags) {
+  if (text.size() > kMaxConfigBytes) {
+    return fail(ErrorCode::kInvalidInput, path + ": " + too_large_message());
+  }
+  const std::string_view* data = &text;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  Diagnostics fd;
+  fd.set_source(path, *data);
+  Config scratch;
+  Builder builder(&scratch);
+  builder.set_check_targets(context != nullptr);
+  if (context != nullptr) {
+    for (const auto& t : context->targets) builder.add_known_target(t.id, 0);
+  }
+  YamlDoc doc;
+  std::vector<std::pair<int, std::string>> secrets;
+  if (internal::parse_yaml(*data, kMaxConfigNodes, &doc, &fd)) {
+    Checker checker(doc, &fd, absolute.parent_path().string());
+    Value root = checker.check_root({"attestations", "waivers"});
+    builder.build_decisions(root, FileContext{&fd, path});
+    secrets = checker.secrets();
+  }
+  Diagnostics sorted;
+  append_sorted(fd, &sorted, secrets);
+  if (diags != nullptr) diags->append(sorted);
+  if (sorted.has_errors()) {
+    size_t n = sorted.error_count();
+    return fail(ErrorCode::kInvalidInput,
+                path + ": " + std::to_string(n) + (n == 1 ? " error" : " errors"));
+  }
+  return Decisions{std::move(scratch.attestations), std::move(scratch.waivers)};
 }
 
 Result<std::shared_ptr<const Config>> load_config(const std::string& path, Diagnostics* diags) {

@@ -100,6 +100,29 @@ struct Schedule {
   Duration probe_timeout = std::chrono::seconds(10);
 };
 
+// The longest waiver (created to expires) allowed for a rule of each severity
+// (`waiver_max_duration`); info rules take `low`. Checked where rules are known: `sovereignctl
+// waive lint|add` and ruleset::check_waivers().
+struct WaiverLimits {
+  Duration critical = std::chrono::days(30);
+  Duration high = std::chrono::days(90);
+  Duration medium = std::chrono::days(180);
+  Duration low = std::chrono::days(365);
+
+  Duration for_severity(model::Severity s) const {
+    switch (s) {
+      case model::Severity::kCritical:
+        return critical;
+      case model::Severity::kHigh:
+        return high;
+      case model::Severity::kMedium:
+        return medium;
+      default:
+        return low;
+    }
+  }
+};
+
 struct Config {
   std::string file;                // absolute path of the file loaded ("" for text)
   std::string source_name;         // `file`, or the file_name given to load_config_text
@@ -107,6 +130,8 @@ struct Config {
   std::string node;                // default: the host name
   std::string store;               // absolute path of the SQLite file
   std::vector<std::string> rules;  // rule directories, absolute
+  std::string providers;           // provider registry directory, absolute; "" = rules/providers
+  std::string address_database;    // MaxMind-format database, absolute; "" = none
   bool strict_rules = false;
   Duration retention{0};  // 0 = keep every scan
   Schedule schedule;
@@ -120,6 +145,7 @@ struct Config {
   std::vector<model::Attestation> attestations;
   std::vector<model::Waiver> waivers;
   std::vector<std::string> attestation_files;  // absolute; already read into the two above
+  WaiverLimits waiver_max_duration;
   // Validated entries for the alerts module, one object per sink with the keys that apply to its
   // kind and their defaults filled in: {"kind", "url", "on": [...], "timeout": "10s",
   // "headers_file": absolute path, "command": [...], "facility"}.
@@ -147,6 +173,21 @@ Result<std::shared_ptr<const Config>> load_config_text(const std::string& file_n
                                                        std::string_view text,
                                                        const std::string& base_dir,
                                                        Diagnostics* diags);
+
+// One waiver and attestation file (the `attestation_files` format: `attestations:` and
+// `waivers:` lists) read on its own, for `sovereignctl waive`. With `context`, target ids are
+// checked against its targets; without, only their form is (tag selectors). Diagnostics name `path`
+// as given. kIo when unreadable, kInvalidInput ("<path>: N errors") when any error was found.
+struct Decisions {
+  std::vector<model::Attestation> attestations;
+  std::vector<model::Waiver> waivers;
+};
+Result<Decisions> load_decisions_file(const std::string& path, const Config* context,
+                                      Diagnostics* diags);
+// The same for a text held in memory (an edit checked before it is written); `path` names it in
+// diagnostics and in Waiver::file, relative paths resolve against its directory.
+Result<Decisions> load_decisions_text(const std::string& path, std::string_view text,
+                                      const Config* context, Diagnostics* diags);
 
 // The effective configuration as YAML, defaults filled in, secrets masked: values of keys
 // flagged `secret` become sov::kRedacted and every other string goes through sov::redact()

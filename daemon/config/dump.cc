@@ -163,6 +163,10 @@ std::string dump_redacted(const Config& c) {
     }
     out << YAML::Key << "date" << YAML::Value << when_text(a.date);
     if (a.expires) out << YAML::Key << "expires" << YAML::Value << when_text(*a.expires);
+    if (!a.evidence.empty()) {
+      out << YAML::Key << "evidence" << YAML::Value;
+      emit_string(out, a.evidence);
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
@@ -172,17 +176,44 @@ std::string dump_redacted(const Config& c) {
     if (!from_config_file(c, w.file)) continue;
     out << YAML::BeginMap;
     out << YAML::Key << "id" << YAML::Value << w.id;
-    out << YAML::Key << "rule" << YAML::Value << w.rule_id;
-    if (!w.target_id.empty()) out << YAML::Key << "target" << YAML::Value << w.target_id;
+    out << YAML::Key << "rules" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& r : w.rules) emit_string(out, r);
+    out << YAML::EndSeq;
+    if (!w.targets.empty()) {
+      out << YAML::Key << "targets" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& t : w.targets) emit_string(out, t);
+      out << YAML::EndSeq;
+    }
     out << YAML::Key << "reason" << YAML::Value;
     emit_string(out, w.reason);
-    out << YAML::Key << "by" << YAML::Value;
+    if (!w.category.empty()) out << YAML::Key << "category" << YAML::Value << w.category;
+    out << YAML::Key << "approved_by" << YAML::Value;
     emit_string(out, w.by);
+    if (!w.ticket.empty()) {
+      out << YAML::Key << "ticket" << YAML::Value;
+      emit_string(out, w.ticket);
+    }
     out << YAML::Key << "created" << YAML::Value << when_text(w.created);
     if (w.expires) out << YAML::Key << "expires" << YAML::Value << when_text(*w.expires);
+    if (w.review_every) {
+      out << YAML::Key << "review_every" << YAML::Value << format_duration(*w.review_every);
+    }
+    out << YAML::Key << "mode" << YAML::Value << std::string(model::waiver_mode_name(w.mode));
+    if (w.revoked) {
+      out << YAML::Key << "revoked" << YAML::Value << when_text(*w.revoked);
+      out << YAML::Key << "revoked_by" << YAML::Value;
+      emit_string(out, w.revoked_by);
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
+
+  out << YAML::Key << "waiver_max_duration" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "critical" << YAML::Value << format_duration(c.waiver_max_duration.critical);
+  out << YAML::Key << "high" << YAML::Value << format_duration(c.waiver_max_duration.high);
+  out << YAML::Key << "medium" << YAML::Value << format_duration(c.waiver_max_duration.medium);
+  out << YAML::Key << "low" << YAML::Value << format_duration(c.waiver_max_duration.low);
+  out << YAML::EndMap;
 
   out << YAML::Key << "attestation_files" << YAML::Value << YAML::BeginSeq;
   for (const auto& f : c.attestation_files) emit_string(out, f);

@@ -135,6 +135,7 @@ struct Pending {
   size_t index;
   probes::ProbeResult result;
   store::ProbeOutcome outcome;
+  bool timed_out = false;
 };
 
 using JurisdictionPtr = std::shared_ptr<const probes::jurisdiction::Resolver>;
@@ -142,20 +143,28 @@ using JurisdictionPtr = std::shared_ptr<const probes::jurisdiction::Resolver>;
 // The provider registry beside the rules: the first `<rules dir>/providers` directory of the
 // config (rules/providers). None: no enrichment, facts stay as probed and declared. An invalid
 // registry fails the scan before it starts, with every positioned diagnostic.
-Result<JurisdictionPtr> open_jurisdiction(const config::Config& config) {
+// The registry named by `providers`, else the providers folder of the first rules directory that
+// has one; none at all leaves targets unenriched (their provider facts stay as declared).
+std::string registry_dir(const config::Config& config) {
+  if (!config.providers.empty()) return config.providers;
   for (const auto& path : config.rules) {
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::path(path) / "providers";
-    if (!std::filesystem::is_directory(dir, ec)) continue;
-    Diagnostics diags;
-    auto r = probes::jurisdiction::Resolver::open(dir.string(), "", &diags);
-    if (!r) {
-      return Error(ErrorCode::kInvalidInput,
-                   diags.items().empty() ? r.error().to_string() : diags.to_string());
-    }
-    return JurisdictionPtr(std::make_shared<const probes::jurisdiction::Resolver>(std::move(*r)));
+    if (std::filesystem::is_directory(dir, ec)) return dir.string();
   }
-  return JurisdictionPtr();
+  return "";
+}
+
+Result<JurisdictionPtr> open_jurisdiction(const config::Config& config) {
+  const std::string dir = registry_dir(config);
+  if (dir.empty()) return JurisdictionPtr();
+  Diagnostics diags;
+  auto r = probes::jurisdiction::Resolver::open(dir, config.address_database, &diags);
+  if (!r) {
+    return Error(ErrorCode::kInvalidInput,
+                 diags.items().empty() ? r.error().to_string() : diags.to_string());
+  }
+  return JurisdictionPtr(std::make_shared<const probes::jurisdiction::Resolver>(std::move(*r)));
 }
 
 }  // namespace
@@ -180,6 +189,8 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
   auto scan_id = store.begin_scan(meta);
   if (!scan_id) return scan_id.error();
   summary.scan_id = *scan_id;
+  // The waiver register: every version of the waivers this scan judges with (issue 8).
+  if (auto w = store.record_waivers(config.waivers, summary.started); !w) return w.error();
 
   asio::io_context io;
   const auto& targets = config.targets;
@@ -199,6 +210,7 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       TargetResult tr;
       tr.target = target;
       tr.outcome = p.outcome;
+      tr.timed_out = p.timed_out;
       tr.facts = assemble_facts(target, std::move(p.result), p.outcome, now, config.source_name);
       if (*jurisdiction) (*jurisdiction)->enrich(target, &tr.facts, now);
       ruleset::EvalContext ctx{now, &config.attestations, &config.waivers};
@@ -239,7 +251,13 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       outcome.ok = result.ok;
       outcome.error = redact(result.error);
     }
-    done_queue.push_back({run->index, std::move(result), std::move(outcome)});
+    // Cut off at the deadline: by our timer, or by the probe enforcing it itself, which may stop
+    // a little early to report its reason (probes/tls: min(250 ms, a tenth of its budget)).
+    auto margin = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::min<Duration>(std::chrono::milliseconds(300), config.schedule.probe_timeout / 8));
+    bool cut_off = timed_out || (!outcome.ok &&
+                                 std::chrono::steady_clock::now() >= run->timer.expiry() - margin);
+    done_queue.push_back({run->index, std::move(result), std::move(outcome), cut_off});
     --in_flight;
     asio::post(io, [&] {
       drain();

@@ -50,6 +50,7 @@ struct TargetResult {
   model::Facts facts;
   store::ProbeOutcome outcome;
   std::vector<model::Finding> findings;
+  bool timed_out = false;  // the probe was cut off at schedule.probe_timeout (not stored)
 };
 
 struct ScanSummary {

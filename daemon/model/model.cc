@@ -366,14 +366,89 @@ Json Attestation::to_json() const {
             {"status", status_name(status)}, {"by", by},        {"statement", statement},
             {"date", format_date(date)},     {"file", file}};
   j["expires"] = expires ? Json(format_date(*expires)) : Json(nullptr);
+  if (!evidence.empty()) j["evidence"] = evidence;
   return j;
 }
 
+std::string_view waiver_mode_name(WaiverMode m) {
+  return m == WaiverMode::kSkip ? "skip" : "report_only";
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative with one backtrack point: linear enough for rule ids, no recursion on input.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+namespace {
+
+bool target_selected(std::string_view selector, std::string_view id, const Target* target) {
+  if (!selector.starts_with("tag:")) return selector == id;
+  if (target == nullptr) return false;
+  std::string_view kv = selector.substr(4);
+  size_t eq = kv.find('=');
+  if (eq == std::string_view::npos) return false;
+  return target->has_tag(kv.substr(0, eq), kv.substr(eq + 1));
+}
+
+bool waiver_covers(const Waiver& w, std::string_view rule, std::string_view id,
+                   const Target* target) {
+  bool rule_ok = w.rules.empty() ? w.rule_id == rule
+                                 : std::any_of(w.rules.begin(), w.rules.end(),
+                                               [&](const auto& r) { return glob_match(r, rule); });
+  if (!rule_ok) return false;
+  if (w.targets.empty()) return w.target_id.empty() || target_selected(w.target_id, id, target);
+  return std::any_of(w.targets.begin(), w.targets.end(),
+                     [&](const auto& s) { return target_selected(s, id, target); });
+}
+
+bool waiver_in_force(const Waiver& w, TimePoint now) {
+  if (w.created > now) return false;
+  if (w.revoked && *w.revoked <= now) return false;
+  return !w.expires || now < *w.expires;
+}
+
+}  // namespace
+
+bool Waiver::covers(std::string_view rule, const Target& target) const {
+  return waiver_covers(*this, rule, target.id, &target);
+}
+
+bool Waiver::applies(std::string_view rule, const Target& target, TimePoint now) const {
+  return waiver_covers(*this, rule, target.id, &target) && waiver_in_force(*this, now);
+}
+
 bool Waiver::applies(std::string_view rule, std::string_view target, TimePoint now) const {
-  if (rule_id != rule) return false;
-  if (!target_id.empty() && target_id != target) return false;
-  if (created > now) return false;
-  return !expires || now < *expires;
+  return waiver_covers(*this, rule, target, nullptr) && waiver_in_force(*this, now);
+}
+
+std::string_view Waiver::state(TimePoint now) const {
+  if (revoked && *revoked <= now) return "revoked";
+  if (expires && *expires <= now) return "expired";
+  if (created > now) return "pending";
+  return "active";
+}
+
+std::optional<TimePoint> Waiver::next_review(TimePoint now) const {
+  if (!review_every || review_every->count() <= 0) return std::nullopt;
+  TimePoint next = created + *review_every;
+  if (next <= now) next += ((now - next) / *review_every + 1) * *review_every;
+  return next;
 }
 
 Json Waiver::to_json() const {
@@ -384,8 +459,18 @@ Json Waiver::to_json() const {
             {"reason", reason},
             {"by", by},
             {"created", format_date(created)},
+            {"mode", waiver_mode_name(mode)},
             {"file", file}};
   j["expires"] = expires ? Json(format_date(*expires)) : Json(nullptr);
+  if (!rules.empty()) j["rules"] = rules;
+  if (!targets.empty()) j["targets"] = targets;
+  if (!category.empty()) j["category"] = category;
+  if (!ticket.empty()) j["ticket"] = ticket;
+  if (review_every) j["review_every"] = format_duration(*review_every);
+  if (revoked) {
+    j["revoked"] = format_date(*revoked);
+    j["revoked_by"] = revoked_by;
+  }
   return j;
 }
 

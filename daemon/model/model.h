@@ -199,6 +199,7 @@ struct Attestation {
   Status status = Status::kPass;  // pass or fail
   std::string by;
   std::string statement;
+  std::string evidence;  // reference to what was checked: document, ticket or URL ("" = none)
   TimePoint date{};
   std::optional<TimePoint> expires;
   std::string file;  // where it was declared, "file:line"
@@ -207,19 +208,59 @@ struct Attestation {
   Json to_json() const;
 };
 
+// report_only: the rule runs and a failing finding is reported `waived` with its raw status.
+// skip: the rule's verdict is not taken at all; the finding is `waived` without a raw status.
+enum class WaiverMode { kReportOnly, kSkip };
+std::string_view waiver_mode_name(WaiverMode m);
+
+// Where a value was written (1-based; 0 when built in code), for lint diagnostics.
+struct TextPos {
+  int line = 0;
+  int column = 0;
+};
+
 struct Waiver {
   std::string id;
-  std::string rule_id;
-  std::string target_id;  // empty = every target
+  std::string rule_id;    // the first of `rules` (kept for older readers and metric labels)
+  std::string target_id;  // the first of `targets`; empty = every target
+  // Scope. Rules: ids or globs ('*' any run of characters, '?' one), e.g. "SNC-19.6-*".
+  // Targets: ids or "tag:KEY=VALUE" selectors; empty = every target. When `rules` is empty,
+  // `rule_id` alone is the scope (and `target_id` for `targets`), as before these lists.
+  std::vector<std::string> rules;
+  std::vector<std::string> targets;
   std::string reason;
-  std::string by;
+  std::string category;  // accepted-risk, false-positive, compensating-control, ...; "" = none
+  std::string by;        // who approved it (`approved_by`, formerly `by`)
+  std::string ticket;
   TimePoint created{};
   std::optional<TimePoint> expires;  // a waiver past its expiry no longer applies
-  std::string file;
+  std::optional<Duration> review_every;
+  WaiverMode mode = WaiverMode::kReportOnly;
+  std::optional<TimePoint> revoked;  // revoked waivers stay in their file, for the audit trail
+  std::string revoked_by;
+  std::string file;  // "<file>:<line>" of the entry
+  // Positions in `file`'s text for lint: the entry, each item of `rules` (or `rule`), each item
+  // of `targets` (or `target`), `expires`.
+  TextPos at;
+  std::vector<TextPos> rules_at;
+  std::vector<TextPos> targets_at;
+  TextPos expires_at;
 
+  // Scope only, no dates: does the waiver name this rule and this target?
+  bool covers(std::string_view rule, const Target& target) const;
+  // Scope, created <= now < expires, not revoked.
+  bool applies(std::string_view rule, const Target& target, TimePoint now) const;
+  // The same with a target known by id only (tag selectors never match).
   bool applies(std::string_view rule, std::string_view target, TimePoint now) const;
+  // "active", "expired", "revoked" or "pending" (created in the future) at `now`.
+  std::string_view state(TimePoint now) const;
+  // The next review date after `now` (created + k * review_every), if review_every is set.
+  std::optional<TimePoint> next_review(TimePoint now) const;
   Json to_json() const;
 };
+
+// Glob match for waiver rule scopes: '*' matches any run of characters, '?' one character.
+bool glob_match(std::string_view pattern, std::string_view text);
 
 // ---------------------------------------------------------------------------------------------
 // Fact schema: every fact path a probe can produce, its type and meaning. The rule validator

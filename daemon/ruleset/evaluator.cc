@@ -696,6 +696,45 @@ void manual_or_attested(const EvalContext& ctx, const RuleInfo& info, const mode
   if (!a->statement.empty()) f->message += ": " + a->statement;
 }
 
+// A waiver in force decides a failing finding (report_only) or any finding (skip). Without
+// one, a failing finding covered by a waiver that expired or was revoked resurfaces with that
+// waiver's history in its basis and message, so the register's end is visible in the report.
+void apply_waivers(const std::vector<model::Waiver>& waivers, const std::string& rule,
+                   const model::Target& target, TimePoint now, model::Finding* f) {
+  bool failing = f->status == Status::kFail || f->status == Status::kError ||
+                 f->status == Status::kStale || f->status == Status::kManual;
+  const model::Waiver* ended = nullptr;
+  for (const auto& w : waivers) {
+    if (!w.covers(rule, target)) continue;
+    if (w.applies(rule, target, now)) {
+      if (w.mode == model::WaiverMode::kSkip) {
+        f->raw_status.reset();
+        f->evidence.clear();
+        f->status = Status::kWaived;
+        f->basis = w.to_json();
+        f->message = "not evaluated: skipped by waiver " + w.id;
+        return;
+      }
+      if (!failing) continue;
+      f->raw_status = f->status;
+      f->status = Status::kWaived;
+      f->basis = w.to_json();
+      f->message = "waived (" + w.id + "): " + f->message;
+      return;
+    }
+    std::string_view state = w.state(now);
+    if (state == "expired" || state == "revoked") ended = &w;
+  }
+  if (ended == nullptr || !failing || !f->basis.is_null()) return;
+  bool revoked = ended->state(now) == "revoked";
+  std::string note = "waiver " + ended->id + (revoked ? " revoked on " : " expired on ") +
+                     format_date(revoked ? *ended->revoked : *ended->expires);
+  f->basis = ended->to_json();
+  f->basis["kind"] = revoked ? "waiver_revoked" : "waiver_expired";
+  f->basis["note"] = note;
+  f->message += " (" + note + ")";
+}
+
 }  // namespace
 
 model::Finding RuleBook::Impl::evaluate(size_t rule_index, const model::Target& target,
@@ -807,17 +846,7 @@ model::Finding RuleBook::Impl::evaluate(size_t rule_index, const model::Target& 
     f.message = "not yet in force (effective " + format_date(*info.effective) + "): " + f.message;
   }
 
-  if (ctx.waivers != nullptr && (f.status == Status::kFail || f.status == Status::kError ||
-                                 f.status == Status::kStale || f.status == Status::kManual)) {
-    for (const auto& w : *ctx.waivers) {
-      if (!w.applies(info.id, target.id, ctx.now)) continue;
-      f.raw_status = f.status;
-      f.status = Status::kWaived;
-      f.basis = w.to_json();
-      f.message = "waived (" + w.id + "): " + f.message;
-      break;
-    }
-  }
+  if (ctx.waivers != nullptr) apply_waivers(*ctx.waivers, info.id, target, ctx.now, &f);
   return f;
 }
 

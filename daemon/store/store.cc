@@ -195,6 +195,20 @@ CREATE TABLE checkpoints(
 );
 PRAGMA application_id = 1397708356;
 )sql",
+    // v1 -> v2 (issue 8): every version of every waiver seen. `waivers` holds the latest version
+    // of each id; `waiver_versions` each distinct content (Waiver::to_json() without `file`)
+    // with when it was first and last seen, so a report shows the register and its history: a
+    // reason reworded, an expiry moved, a revocation. A few rows per waiver, never per scan.
+    R"sql(
+CREATE TABLE waiver_versions(
+  id         INTEGER PRIMARY KEY,
+  waiver_id  TEXT NOT NULL,
+  json       TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  UNIQUE(waiver_id, json)
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration step per version");
 
@@ -400,7 +414,7 @@ class Store::Impl {
   Result<bool> end_scan(int64_t scan_id, ScanState state, const Json* summary, TimePoint finished);
   Result<std::vector<ScanInfo>> scans(size_t limit);
   Result<ScanInfo> scan(int64_t scan_id);
-  Result<std::vector<StoredFinding>> findings(const FindingQuery& query);
+  Result<int64_t> for_each_finding(const FindingQuery& query, const FindingVisitor& visit);
   Result<TargetRecord> target_record(int64_t scan_id, const std::string& target_id,
                                      bool with_sources);
   Result<VerifyReport> verify();
@@ -1034,7 +1048,10 @@ Result<ScanInfo> Store::Impl::scan(int64_t scan_id) {
   return read_scan(*q);
 }
 
-Result<std::vector<StoredFinding>> Store::Impl::findings(const FindingQuery& query) {
+// Streams the rows one at a time: only the current row is decoded, so a million findings cost
+// the memory of one (exports rely on it).
+Result<int64_t> Store::Impl::for_each_finding(const FindingQuery& query,
+                                              const FindingVisitor& visit) {
   int64_t scan_id = 0;
   int64_t first = 0;
   int64_t last = -1;
@@ -1054,9 +1071,9 @@ Result<std::vector<StoredFinding>> Store::Impl::findings(const FindingQuery& que
       if (query.scan_id) {
         return fail(ErrorCode::kNotFound, "scan " + std::to_string(*query.scan_id) + " not found");
       }
-      return std::vector<StoredFinding>{};
+      return int64_t{0};
     }
-    if (q->is_null(1)) return std::vector<StoredFinding>{};
+    if (q->is_null(1)) return int64_t{0};
     scan_id = q->integer(0);
     first = q->integer(1);
     last = q->integer(2);
@@ -1068,7 +1085,7 @@ Result<std::vector<StoredFinding>> Store::Impl::findings(const FindingQuery& que
     q->bind(1, *query.target_id);
     auto row = q->step();
     if (!row) return row.error();
-    if (!*row) return std::vector<StoredFinding>{};
+    if (!*row) return int64_t{0};
     target_row = q->integer(0);
   }
   // The id range keeps this a rowid range scan: findings need no index on scan_id.
@@ -1092,7 +1109,7 @@ Result<std::vector<StoredFinding>> Store::Impl::findings(const FindingQuery& que
   q->bind(6, target_row);
   q->bind(7, query.limit == 0 ? int64_t{-1} : static_cast<int64_t>(query.limit));
 
-  std::vector<StoredFinding> out;
+  int64_t visited = 0;
   while (true) {
     auto row = q->step();
     if (!row) return row.error();
@@ -1141,9 +1158,12 @@ Result<std::vector<StoredFinding>> Store::Impl::findings(const FindingQuery& que
     if (!basis) return basis.error();
     f.basis = std::move(*basis);
     f.evaluated_at = codec::from_ns(q->integer(kColEvaluatedAt));
-    out.push_back(std::move(sf));
+    ++visited;
+    auto more = visit(std::move(sf));
+    if (!more) return more.error();
+    if (!*more) break;
   }
-  return out;
+  return visited;
 }
 
 Result<TargetRecord> Store::Impl::target_record(int64_t scan_id, const std::string& target_id,
@@ -1518,7 +1538,20 @@ Result<ScanInfo> Store::scan(int64_t scan_id) const {
 }
 
 Result<std::vector<StoredFinding>> Store::findings(const FindingQuery& query) const {
-  return guarded("query findings", [&] { return impl_->findings(query); });
+  return guarded("query findings", [&]() -> Result<std::vector<StoredFinding>> {
+    std::vector<StoredFinding> out;
+    auto n = impl_->for_each_finding(query, [&](StoredFinding&& sf) -> Result<bool> {
+      out.push_back(std::move(sf));
+      return true;
+    });
+    if (!n) return n.error();
+    return out;
+  });
+}
+
+Result<int64_t> Store::for_each_finding(const FindingQuery& query,
+                                        const FindingVisitor& visit) const {
+  return guarded("stream findings", [&] { return impl_->for_each_finding(query, visit); });
 }
 
 Result<model::Json> Store::facts(int64_t scan_id, const std::string& target_id) const {
@@ -1534,12 +1567,151 @@ Result<TargetRecord> Store::target_record(int64_t scan_id, const std::string& ta
                  [&] { return impl_->target_record(scan_id, target_id, true); });
 }
 
+Result<std::vector<std::pair<std::string, int64_t>>> Store::latest_target_scans() const {
+  using Out = std::vector<std::pair<std::string, int64_t>>;
+  return guarded("read latest target results", [&]() -> Result<Out> {
+    auto q = impl_->db().query(
+        "SELECT t.name, max(tr.scan_id) FROM target_results tr JOIN targets t ON t.id = "
+        "tr.target_id GROUP BY tr.target_id",
+        "read latest target results");
+    if (!q) return q.error();
+    Out out;
+    while (true) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      out.emplace_back(std::string(q->text(0)), q->integer(1));
+    }
+    return out;
+  });
+}
+
 Result<VerifyReport> Store::verify() const {
   return guarded("verify", [&] { return impl_->verify(); });
 }
 
 Result<std::string> Store::chain_head() const {
   return guarded("read chain head", [&] { return impl_->chain_head(); });
+}
+
+Result<int64_t> Store::record_waivers(const std::vector<model::Waiver>& waivers, TimePoint seen) {
+  return guarded("record waivers", [&]() -> Result<int64_t> {
+    if (impl_->read_only()) return fail(ErrorCode::kUnsupported, "store is read-only");
+    sqlite::Database& db = impl_->db();
+    auto tx = sqlite::Transaction::begin(&db);
+    if (!tx) return tx.error();
+    int64_t added = 0;
+    const int64_t at = codec::to_ns(seen);
+    for (const auto& w : waivers) {
+      model::Json j = w.to_json();
+      j.erase("file");  // where a waiver is written is not what it says
+      const std::string text = j.dump();
+      {
+        auto q = db.query(
+            "INSERT INTO waiver_versions(waiver_id, json, first_seen, last_seen) "
+            "VALUES(?1, ?2, ?3, ?3) ON CONFLICT(waiver_id, json) DO NOTHING",
+            "record waiver version");
+        if (!q) return q.error();
+        q->bind(1, w.id).bind(2, text).bind(3, at);
+        if (auto r = q->run(); !r) return r.error();
+      }
+      if (db.changes() == 1) {
+        ++added;
+      } else {
+        auto q = db.query(
+            "UPDATE waiver_versions SET last_seen = max(last_seen, ?3) "
+            "WHERE waiver_id = ?1 AND json = ?2",
+            "update waiver version");
+        if (!q) return q.error();
+        q->bind(1, w.id).bind(2, text).bind(3, at);
+        if (auto r = q->run(); !r) return r.error();
+      }
+      std::string rules, targets;
+      for (const auto& r : w.rules.empty() ? std::vector<std::string>{w.rule_id} : w.rules) {
+        rules += (rules.empty() ? "" : ",") + r;
+      }
+      for (const auto& t : w.targets) targets += (targets.empty() ? "" : ",") + t;
+      if (targets.empty()) targets = w.target_id;
+      auto q = db.query(
+          "INSERT INTO waivers(id, rule_id, target_id, reason, by, created, expires, revoked) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET "
+          "rule_id = excluded.rule_id, target_id = excluded.target_id, reason = excluded.reason, "
+          "by = excluded.by, created = excluded.created, expires = excluded.expires, "
+          "revoked = excluded.revoked",
+          "record waiver");
+      if (!q) return q.error();
+      q->bind(1, w.id).bind(2, rules).bind(3, targets).bind(4, w.reason).bind(5, w.by);
+      q->bind(6, codec::to_ns(w.created)).bind(7, codec::to_ns(w.expires));
+      q->bind(8, codec::to_ns(w.revoked));
+      if (auto r = q->run(); !r) return r.error();
+    }
+    if (auto c = tx->commit(); !c) return c.error();
+    return added;
+  });
+}
+
+Result<std::vector<WaiverVersion>> Store::waiver_history(
+    const std::optional<std::string>& waiver_id) const {
+  return guarded("read waiver history", [&]() -> Result<std::vector<WaiverVersion>> {
+    auto q = impl_->db().query(
+        "SELECT waiver_id, json, first_seen, last_seen FROM waiver_versions "
+        "WHERE ?1 IS NULL OR waiver_id = ?1 ORDER BY waiver_id, first_seen, id",
+        "read waiver history");
+    if (!q) return q.error();
+    if (waiver_id) {
+      q->bind(1, *waiver_id);
+    } else {
+      q->bind_null(1);
+    }
+    std::vector<WaiverVersion> out;
+    while (true) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      WaiverVersion v;
+      v.waiver_id = std::string(q->text(0));
+      v.waiver = model::Json::parse(q->text(1), nullptr, /*allow_exceptions=*/false);
+      if (v.waiver.is_discarded()) {
+        return fail(ErrorCode::kCorrupt,
+                    "waiver_versions: a row of '" + v.waiver_id + "' is not JSON");
+      }
+      v.first_seen = codec::from_ns(q->integer(2));
+      v.last_seen = codec::from_ns(q->integer(3));
+      out.push_back(std::move(v));
+    }
+    return out;
+  });
+}
+
+Result<bool> Store::chain_contains(const std::string& hex_hash) const {
+  std::string bytes;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; hex_hash.size() == 64 && i < 64; i += 2) {
+    int hi = nibble(hex_hash[i]), lo = nibble(hex_hash[i + 1]);
+    if (hi < 0 || lo < 0) break;
+    bytes += static_cast<char>(hi * 16 + lo);
+  }
+  if (bytes.size() != 32) {
+    return fail(ErrorCode::kInvalidInput,
+                "not a chain hash (64 hex digits): '" + hex_hash.substr(0, 80) + "'");
+  }
+  if (bytes == std::string(32, '\0')) return true;
+  return guarded("look up chain hash", [&]() -> Result<bool> {
+    auto q = impl_->db().query(
+        "SELECT EXISTS(SELECT 1 FROM findings WHERE hash = ?1) OR "
+        "EXISTS(SELECT 1 FROM checkpoints WHERE head_hash = ?1)",
+        "look up chain hash");
+    if (!q) return q.error();
+    q->bind_blob(1, bytes);
+    auto row = q->step();
+    if (!row) return row.error();
+    return q->integer(0) != 0;
+  });
 }
 
 Result<PruneReport> Store::prune(TimePoint keep_after) {

@@ -5,8 +5,9 @@
 // Tables: scans, targets, fact_docs (fact documents stored once per distinct content, keyed by
 // SHA-256), target_results, rules and details (what a finding says; both stored once and
 // referenced), findings (hash-chained: hash = SHA-256(prev_hash || canonical JSON of the
-// finding), see canonical_json()), waivers, outbox, checkpoints (chain heads recorded when old
-// scans are pruned). An unchanged rescan costs about 70 bytes per finding.
+// finding), see canonical_json()), waivers and waiver_versions (the register), outbox, checkpoints
+// (chain heads recorded when old scans are pruned). An unchanged rescan costs about 70 bytes per
+// finding.
 //
 // Durability: record_target() writes one target's facts and findings in one transaction, so a
 // crash loses at most the target in flight. A scan still marked `running` when the store is
@@ -24,9 +25,11 @@
 // Times are stored with nanosecond precision and come back exactly as recorded.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/base/result.h"
@@ -35,7 +38,7 @@
 
 namespace sov::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 enum class ScanState { kRunning, kComplete, kInterrupted };
 std::string_view scan_state_name(ScanState s);
@@ -80,6 +83,9 @@ struct StoredFinding {
   std::string hash;  // hex
 };
 
+/// Called by Store::for_each_finding for each row: true = next row, false = stop, error = abort.
+using FindingVisitor = std::function<Result<bool>(StoredFinding&&)>;
+
 struct VerifyReport {
   bool ok = true;
   int64_t rows_checked = 0;
@@ -119,6 +125,14 @@ struct TargetRecord {
   std::string kind;
   model::Facts facts;  // document and sources, as recorded
   ProbeOutcome outcome;
+};
+
+/// One distinct version of a waiver (Store::waiver_history).
+struct WaiverVersion {
+  std::string waiver_id;
+  model::Json waiver;  // Waiver::to_json() without `file`
+  TimePoint first_seen{};
+  TimePoint last_seen{};
 };
 
 /// One alert notification in the outbox.
@@ -182,10 +196,18 @@ class Store {
   /// Findings in recording (id) order. An explicit scan that does not exist is kNotFound; no
   /// scan with findings at all gives an empty list.
   Result<std::vector<StoredFinding>> findings(const FindingQuery& query) const;
+  /// The same rows as findings(), streamed: `visit` gets each row as it is read (only that row
+  /// is in memory) and returns true to go on, false to stop, or an error, which aborts the
+  /// walk and is returned as is. Returns how many rows were visited. The store must not be
+  /// written from inside `visit` (the read is one statement).
+  Result<int64_t> for_each_finding(const FindingQuery& query, const FindingVisitor& visit) const;
   /// The fact document recorded for a target in a scan; kNotFound if none.
   Result<model::Json> facts(int64_t scan_id, const std::string& target_id) const;
   /// Facts with their sources and the probe outcome for a target in a scan; kNotFound if none.
   Result<TargetRecord> target_record(int64_t scan_id, const std::string& target_id) const;
+  /// Each target's latest scan that recorded it, as (target name, scan id), for the daemon to
+  /// diff its first result after a restart against the last recorded one. Unordered.
+  Result<std::vector<std::pair<std::string, int64_t>>> latest_target_scans() const;
 
   /// Recomputes the hash chain from the last checkpoint (or the start) and names the first row
   /// that does not match: a changed row, or the row after a deleted one. Rows missing at the
@@ -198,6 +220,23 @@ class Store {
   /// The chain head (hex): the hash of the last finding, else the last checkpoint's head, else
   /// 64 zeros. Cheap; reports carry it.
   Result<std::string> chain_head() const;
+
+  /// True when `hex_hash` (64 hex digits, either case) is a link of the hash chain: the hash of
+  /// a findings row still held, a checkpoint's head (the chain before a prune), or the empty
+  /// chain's 64 zeros. A signed report's chain head that is not a link means the report does
+  /// not come from this store, or its rows were rewritten since. It does not recheck the chain:
+  /// verify() does. kInvalidInput for anything but 64 hex digits; a full scan of findings.
+  Result<bool> chain_contains(const std::string& hex_hash) const;
+
+  /// The waiver register (issue 8): records the waivers the configuration holds at `seen`, one
+  /// transaction. `waivers` keeps the latest version of each id; `waiver_versions` keeps each
+  /// distinct version with when it was first and last seen (a waiver whose file is edited gains
+  /// a version; one seen again only moves last_seen). Returns how many new versions were
+  /// recorded. kUnsupported when read-only.
+  Result<int64_t> record_waivers(const std::vector<model::Waiver>& waivers, TimePoint seen);
+  /// Every version recorded, by waiver id then first_seen; nullopt = every waiver.
+  Result<std::vector<WaiverVersion>> waiver_history(
+      const std::optional<std::string>& waiver_id = std::nullopt) const;
 
   /// Deletes scans that started before `keep_after` (and their findings, results, and the fact
   /// documents and details nothing else uses), recording a checkpoint (the chain head at the

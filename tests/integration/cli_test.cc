@@ -60,7 +60,7 @@ TEST(Cli, DemoScanReportsInForceFailuresWithExitThree) {
   std::string db = dir.file("demo.db");
   CtlRun scan = ctl("scan --config " + demo_config() + " --db " + db);
   EXPECT_EQ(scan.status, 3) << scan.out;
-  EXPECT_THAT(scan.out, HasSubstr("10 targets"));
+  EXPECT_THAT(scan.out, HasSubstr("12 targets"));
   EXPECT_THAT(scan.out, HasSubstr("SecNumCloud 3.2"));
 
   CtlRun js = ctl_stdout("findings --db " + db + " --format json");
@@ -206,7 +206,14 @@ TEST(Cli, EveryCommandHasHelp) {
                         "providers list",
                         "providers resolve",
                         "status",
-                        "reload"}) {
+                        "reload",
+                        "waive",
+                        "waive add",
+                        "waive list",
+                        "waive revoke",
+                        "waive lint",
+                        "keygen",
+                        "sign"}) {
     CtlRun r = ctl(std::string(c) + " --help");
     EXPECT_EQ(r.status, 0) << c << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("Usage")) << c;
@@ -266,17 +273,218 @@ TEST(Cli, PlantedPinAndPassphraseReachNeitherStoreNorOutput) {
   EXPECT_EQ(out.find(pin), std::string::npos);
   CtlRun js = ctl("findings --db " + db + " --format json");
   EXPECT_NE(js.out.find("key.keys[0].extractable"), std::string::npos);
-  EXPECT_NE(js.out.find("key.files[1].encrypted"), std::string::npos);
+  EXPECT_NE(js.out.find("key.files[1]."), std::string::npos);
   EXPECT_EQ(js.out.find(pin), std::string::npos);
   for (const char* suffix : {"", "-wal", "-shm"}) {
     std::string bytes = sov::testing::read_file(db + suffix);
     EXPECT_EQ(bytes.find(pin), std::string::npos) << "PIN found in " << db << suffix;
+  }
+  // Nor any export: every format, with the facts appendix of the HTML report.
+  for (const char* format : {"html", "json", "csv", "oscal", "ocsf"}) {
+    std::string file = dir.file(std::string("export.") + format);
+    CtlRun ex = ctl("export --format " + std::string(format) + " --db " + db + " --rules " +
+                    rules_dir() + " --out " + file);
+    ASSERT_EQ(ex.status, 0) << format << ": " << ex.out;
+    std::string bytes = sov::testing::read_file(file);
+    EXPECT_FALSE(bytes.empty()) << format;
+    EXPECT_EQ(bytes.find(pin), std::string::npos) << "PIN found in the " << format << " export";
+    EXPECT_EQ(ex.out.find(pin), std::string::npos);
   }
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(ctl("frobnicate").status, 2);
   EXPECT_EQ(ctl("diff 1").status, 2);
+}
+
+// Issue 8: the waiver register through the CLI, on real files checked against the shipped rules.
+TEST(Cli, WaiveRoundTripAddListRevokeLint) {
+  sov::testing::TempDir dir;
+  std::string file = dir.file("waivers.yaml");
+  const std::string rules = " --rules " + rules_dir();
+  CtlRun add = ctl("waive add " + file +
+                   " --id W-1 --rule SNC-19.6-d --target tag:env=prod --reason 'Exit plan "
+                   "\"signed\"' --approved-by 'A. Martin, CISO' --category remediation-planned "
+                   "--for 60d" +
+                   rules);
+  ASSERT_EQ(add.status, 0) << add.out;
+  EXPECT_THAT(add.out, HasSubstr("added waiver W-1"));
+  std::string text = sov::testing::read_file(file);
+  EXPECT_THAT(text, HasSubstr("waivers:\n  - id: \"W-1\"\n    rules: [\"SNC-19.6-d\"]\n"));
+  EXPECT_THAT(text, HasSubstr("reason: \"Exit plan \\\"signed\\\"\""));
+
+  // SNC-19.6-* covers critical rules: 60 days is over the 30-day limit, at the expires line.
+  CtlRun too_long =
+      ctl("waive add " + file +
+          " --id W-2 --rule 'SNC-19.6-*' --reason r --approved-by b --for 60d" + rules);
+  EXPECT_EQ(too_long.status, 2) << too_long.out;
+  EXPECT_THAT(too_long.out, HasSubstr(file + ":16:14: error: waiver 'W-2' lasts 60d, longer than "
+                                             "the 30d allowed for critical rule 'SNC-19.6-a' "
+                                             "(waiver_max_duration.critical)"));
+  CtlRun unknown = ctl("waive add " + file +
+                       " --id W-3 --rule SNC-19.6-zz --reason r --approved-by b --for 10d" + rules);
+  EXPECT_EQ(unknown.status, 2) << unknown.out;
+  EXPECT_THAT(unknown.out, HasSubstr("waiver 'W-3' names unknown rule 'SNC-19.6-zz'"));
+  CtlRun dup = ctl("waive add " + file +
+                   " --id W-1 --rule SNC-19.6-d --reason r --approved-by b --for 10d" + rules);
+  EXPECT_EQ(dup.status, 2) << dup.out;
+  EXPECT_THAT(dup.out, HasSubstr("duplicate waiver id 'W-1'"));
+  EXPECT_EQ(sov::testing::read_file(file), text);  // refused edits leave the file alone
+
+  CtlRun list = ctl_stdout("waive list " + file + " --format json");
+  ASSERT_EQ(list.status, 0) << list.out;
+  Json ws = Json::parse(list.out);
+  ASSERT_EQ(ws.size(), 1u);
+  EXPECT_EQ(ws[0]["state"], "active");
+  EXPECT_GE(ws[0]["days_left"].get<int>(), 58);
+  EXPECT_EQ(ws[0]["category"], "remediation-planned");
+
+  CtlRun revoke = ctl("waive revoke " + file + " W-1 --by 'J. Doe, DPO'");
+  ASSERT_EQ(revoke.status, 0) << revoke.out;
+  text = sov::testing::read_file(file);
+  EXPECT_THAT(text, HasSubstr("id: \"W-1\""));  // kept: audit trail
+  EXPECT_THAT(text, HasSubstr("    revoked_by: \"J. Doe, DPO\"\n"));
+  CtlRun table = ctl("waive list " + file);
+  EXPECT_THAT(table.out, HasSubstr("revoked"));
+  CtlRun again = ctl("waive revoke " + file + " W-1 --by x");
+  EXPECT_EQ(again.status, 2);
+  EXPECT_THAT(again.out, HasSubstr("already revoked"));
+
+  CtlRun lint = ctl("waive lint " + file + rules);
+  EXPECT_EQ(lint.status, 0) << lint.out;
+  EXPECT_THAT(lint.out, HasSubstr("ok: 1 waivers in 1 files, 0 errors, 0 warnings"));
+}
+
+TEST(Cli, WaiveLintNamesEveryProblemWithItsPosition) {
+  sov::testing::TempDir dir;
+  std::string a = dir.write("a.yaml", R"(waivers:
+  - id: old
+    rules: [SNC-19.6-d]
+    reason: migrated
+    approved_by: CISO
+    created: 2025-01-01
+    expires: 2025-02-01
+  - id: typo
+    rules: [SNC-19.6-dd, "GDPR-*-nothing"]
+    reason: x
+    approved_by: CISO
+    created: 2026-01-01
+    expires: 2026-01-20
+)");
+  std::string b = dir.write("b.yaml", R"(waivers:
+  - {id: blank, rule: SNC-19.6-e, reason: "  ", by: x, created: 2026-01-01, expires: 2026-01-09}
+)");
+  std::string d = dir.write("d.yaml", R"(waivers:
+  - {id: old, rule: SNC-19.6-e, reason: r, by: x, created: 2026-01-01, expires: 2026-01-09}
+)");
+  CtlRun lint =
+      ctl("waive lint " + a + " " + b + " " + d + " --rules " + rules_dir() + " --at 2026-01-05");
+  EXPECT_EQ(lint.status, 2) << lint.out;
+  EXPECT_THAT(lint.out, HasSubstr(b + ":2:43: error: waiver 'blank' needs a non-empty 'reason'"));
+  EXPECT_THAT(lint.out, HasSubstr(a + ":7:14: warning: waiver 'old' expired on 2025-02-01"));
+  EXPECT_THAT(lint.out, HasSubstr(a + ":9:13: error: waiver 'typo' names unknown rule "
+                                      "'SNC-19.6-dd' (did you mean 'SNC-19.6-d'?)"));
+  EXPECT_THAT(lint.out,
+              HasSubstr(a + ":9:26: error: waiver 'typo': 'GDPR-*-nothing' matches no rule"));
+  EXPECT_THAT(lint.out,
+              HasSubstr(d + ":2:5: error: duplicate waiver 'old' (first defined at " + a + ":2)"));
+  // Strict: the expired waiver alone fails the lint.
+  std::string first = sov::testing::read_file(a);
+  std::string c = dir.write("c.yaml", first.substr(0, first.find("  - id: typo")));
+  CtlRun strict = ctl("waive lint --strict " + c + " --rules " + rules_dir());
+  EXPECT_EQ(strict.status, 2) << strict.out;
+  CtlRun lax = ctl("waive lint " + c + " --rules " + rules_dir());
+  EXPECT_EQ(lax.status, 0) << lax.out;
+}
+
+// A one-target estate of its own (a declared provider outside the EU, one rule), so that the
+// signing test does not depend on the shipped rules or the demo.
+std::string write_mini_estate(const sov::testing::TempDir& dir) {
+  dir.write("rules/test.yaml", R"(ruleset: test-set
+title: Test set
+version: 1.0.0
+source: { title: Test law, url: "https://example.eu/law", date: 2024-01-01 }
+rules:
+  - id: T-SEAT
+    title: Provider seat in the EU
+    severity: high
+    reference: "Test law art. 1"
+    effective: 2024-01-01
+    check: { fact: provider.seat_country, in: [FR, DE] }
+)");
+  return dir.write("sovereignd.yaml", R"(rules: [rules]
+targets:
+  - id: american
+    kind: declared
+    declared: { provider: { seat_country: US } }
+)");
+}
+
+// Issue 8: an export signed with a key made here, verified against the store it came from; a
+// changed byte, another key or another store fails with exit status 4. No key material leaks.
+TEST(Cli, SignedExportVerifiesAgainstItsStoreAndNothingElse) {
+  sov::testing::TempDir dir;
+  std::string config = write_mini_estate(dir);
+  std::string db = dir.file("audit.db");
+  ASSERT_EQ(ctl("scan --config " + config + " --db " + db).status, 3);
+  CtlRun js = ctl_stdout("findings --db " + db + " --format json");
+  ASSERT_EQ(js.status, 0);
+  std::string exp = dir.write("findings.json", js.out);
+  std::string key = dir.file("signing.pem");
+  CtlRun keygen = ctl("keygen --out " + key);
+  ASSERT_EQ(keygen.status, 0) << keygen.out;
+  CtlRun sign =
+      ctl("sign " + exp + " --key " + key + " --db " + db + " --rules " + dir.file("rules"));
+  ASSERT_EQ(sign.status, 0) << sign.out;
+  Json manifest = Json::parse(sov::testing::read_file(exp + ".manifest.json"));
+  EXPECT_EQ(manifest["chain_head"].get<std::string>().size(), 64u);
+  EXPECT_FALSE(manifest["rulesets"].empty());
+
+  CtlRun ok = ctl("verify " + exp + " --pubkey " + key + ".pub --db " + db);
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_THAT(ok.out, HasSubstr("signature ok"));
+  EXPECT_THAT(ok.out, HasSubstr("chain ok"));
+  CtlRun old_form = ctl("verify --db " + db);  // the store's own chain check still works
+  EXPECT_EQ(old_form.status, 0) << old_form.out;
+
+  // Another store (a second scan elsewhere) does not hold this chain head.
+  std::string other_db = dir.file("other.db");
+  ASSERT_EQ(ctl("scan --config " + config + " --db " + other_db).status, 3);
+  CtlRun foreign = ctl("verify " + exp + " --pubkey " + key + ".pub --db " + other_db);
+  EXPECT_EQ(foreign.status, 4) << foreign.out;
+  EXPECT_THAT(foreign.out, HasSubstr("is not in the hash chain of " + other_db));
+
+  CtlRun other_key = ctl("keygen --out " + dir.file("other.pem"));
+  ASSERT_EQ(other_key.status, 0);
+  CtlRun wrong = ctl("verify " + exp + " --pubkey " + dir.file("other.pem.pub"));
+  EXPECT_EQ(wrong.status, 4) << wrong.out;
+  EXPECT_THAT(wrong.out, HasSubstr("wrong key"));
+
+  std::string data = sov::testing::read_file(exp);
+  data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 0x20);
+  dir.write("findings.json", data);
+  CtlRun changed = ctl("verify " + exp + " --pubkey " + key + ".pub");
+  EXPECT_EQ(changed.status, 4) << changed.out;
+  EXPECT_THAT(changed.out, HasSubstr("does not match its signed manifest"));
+
+  // export --sign: the export, its manifest and signature in one command; the cover says so.
+  CtlRun exported = ctl("export --format html --db " + db + " --rules " + dir.file("rules") +
+                        " --out " + dir.file("report.html") + " --sign " + key);
+  ASSERT_EQ(exported.status, 0) << exported.out;
+  EXPECT_THAT(sov::testing::read_file(dir.file("report.html")), HasSubstr("report.html.sig"));
+  CtlRun report_ok =
+      ctl("verify " + dir.file("report.html") + " --pubkey " + key + ".pub --db " + db);
+  EXPECT_EQ(report_ok.status, 0) << report_ok.out;
+
+  // The private key's base64 body appears in no output.
+  std::string pem = sov::testing::read_file(key);
+  size_t body = pem.find('\n') + 1;
+  std::string secret = pem.substr(body, pem.find('\n', body) - body);
+  ASSERT_GT(secret.size(), 40u);
+  for (const CtlRun* r : {&keygen, &sign, &ok, &foreign, &wrong, &changed, &exported}) {
+    EXPECT_THAT(r->out, ::testing::Not(HasSubstr(secret)));
+    EXPECT_THAT(r->out, ::testing::Not(HasSubstr("PRIVATE KEY")));
+  }
 }
 
 }  // namespace

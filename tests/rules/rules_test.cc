@@ -21,6 +21,10 @@
 #include "probes/api/probe.h"
 #include "probes/jurisdiction/resolver.h"
 #include "probes/keys/keys_probe.h"
+#include "probes/storage/storage_probe.h"
+#if SOV_HAVE_S3_PROBE
+#include "probes/s3/s3_probe.h"
+#endif
 #include "probes/tls/tls_probe.h"
 #include "tests/support/temp_dir.h"
 
@@ -51,6 +55,11 @@ const model::FactSchema& shipped_schema() {
     s.add_all(probes::keys::pkcs11_fact_schema());
     s.add_all(probes::keys::key_file_fact_schema());
     s.add_all(probes::keys::kms_fact_schema());
+    s.add_all(probes::storage::path_fact_schema());
+    s.add_all(probes::storage::postgres_fact_schema());
+#if SOV_HAVE_S3_PROBE
+    s.add_all(probes::s3::s3_fact_schema());
+#endif
     return s;
   }();
   return schema;

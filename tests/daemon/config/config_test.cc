@@ -756,6 +756,124 @@ attestation:
   EXPECT_EQ(r.error().message(), file + ": 5 errors");
 }
 
+// Issue 8: waivers as audited objects (scope lists, tag selectors, category, approval, review,
+// mode, revocation) and the waiver files read on their own by `sovereignctl waive`.
+TEST(WaiverKeys, BuildScopeApprovalReviewModeAndRevocation) {
+  auto c = ok(std::string(kTls) + R"(waivers:
+  - id: W-7
+    rules: [SNC-19.6-*, "HDS-4.?"]
+    targets: [api, tag:env=prod]
+    reason: Exit plan signed
+    category: remediation-planned
+    approved_by: "J. Doe, CISO"
+    ticket: RISK-42
+    created: 2026-01-10
+    expires: 2026-03-01
+    review_every: 30d
+    mode: skip
+    revoked: 2026-02-01
+    revoked_by: DPO
+attestations:
+  - {rule: M-1, status: pass, by: auditor, date: 2026-01-05, evidence: "https://ged/doc/17"}
+waiver_max_duration: {high: 60d}
+)");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->waivers.size(), 1u);
+  const auto& w = c->waivers[0];
+  EXPECT_THAT(w.rules, ElementsAre("SNC-19.6-*", "HDS-4.?"));
+  EXPECT_THAT(w.targets, ElementsAre("api", "tag:env=prod"));
+  EXPECT_EQ(w.rule_id, "SNC-19.6-*");
+  EXPECT_EQ(w.target_id, "api");
+  EXPECT_EQ(w.category, "remediation-planned");
+  EXPECT_EQ(w.by, "J. Doe, CISO");
+  EXPECT_EQ(w.ticket, "RISK-42");
+  EXPECT_EQ(w.review_every, std::chrono::days(30));
+  EXPECT_EQ(w.mode, model::WaiverMode::kSkip);
+  ASSERT_TRUE(w.revoked);
+  EXPECT_EQ(format_date(*w.revoked), "2026-02-01");
+  EXPECT_EQ(w.revoked_by, "DPO");
+  EXPECT_EQ(w.state(*parse_time("2026-02-15")), "revoked");
+  // Positions for lint: each rules item, each targets item, expires.
+  ASSERT_EQ(w.rules_at.size(), 2u);
+  EXPECT_EQ(w.rules_at[0].line, 5);
+  EXPECT_EQ(w.rules_at[0].column, 13);
+  EXPECT_EQ(w.rules_at[1].column, 25);
+  EXPECT_EQ(w.targets_at[1].column, 20);
+  EXPECT_EQ(w.expires_at.line, 12);
+  EXPECT_EQ(w.expires_at.column, 14);
+  EXPECT_EQ(c->attestations[0].evidence, "https://ged/doc/17");
+  EXPECT_EQ(c->waiver_max_duration.high, std::chrono::days(60));
+  EXPECT_EQ(c->waiver_max_duration.critical, std::chrono::days(30));
+  EXPECT_EQ(c->waiver_max_duration.for_severity(model::Severity::kInfo), std::chrono::days(365));
+  // The dump keeps every key and loads back to the same waiver.
+  auto again = ok(dump_redacted(*c));
+  ASSERT_TRUE(again);
+  model::Json before = w.to_json(), after = again->waivers[0].to_json();
+  before.erase("file");
+  after.erase("file");
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(again->attestations[0].evidence, "https://ged/doc/17");
+}
+
+TEST(WaiverKeys, OlderSingleRuleAndTargetKeysStillWork) {
+  auto c = ok(std::string(kTls) +
+              "waivers:\n  - {id: w, rule: R1, target: api, reason: r, by: me, "
+              "created: 2026-01-01, expires: 2026-02-01}\n");
+  ASSERT_TRUE(c);
+  EXPECT_THAT(c->waivers[0].rules, ElementsAre("R1"));
+  EXPECT_THAT(c->waivers[0].targets, ElementsAre("api"));
+  EXPECT_EQ(c->waivers[0].mode, model::WaiverMode::kReportOnly);
+}
+
+TEST(WaiverKeys, ErrorsNameTheirPosition) {
+  const std::string head = "waivers:\n  - {id: w, ";
+  const std::string dates = "created: 2026-01-01, expires: 2026-02-01}\n";
+  EXPECT_EQ(one_error(head + "rule: R, rules: [R], reason: r, by: b, " + dates),
+            "test.yaml:2:13: error: waiver 'w' takes 'rules' or 'rule', not both\n"
+            "    - {id: w, rule: R, rules: [R], reason: r, by: b, created: 2026-01-01, "
+            "expires: 2026-02-01}\n"
+            "              ^");
+  EXPECT_THAT(one_error(head + "reason: r, by: b, " + dates),
+              HasSubstr("test.yaml:2:5: error: waiver 'w' needs 'rules'"));
+  EXPECT_THAT(one_error(head + "rules: [R], reason: r, " + dates),
+              HasSubstr("waiver 'w' needs 'approved_by'"));
+  EXPECT_THAT(one_error(head + "rules: [R], reason: \"  \", by: b, " + dates),
+              HasSubstr("test.yaml:2:33: error: waiver 'w' needs a non-empty 'reason'"));
+  EXPECT_THAT(one_error(head + "rules: [R], targets: [\"tag:env\"], reason: r, by: b, " + dates),
+              HasSubstr("test.yaml:2:35: error: waiver 'w': tag selector 'tag:env' must read "
+                        "tag:KEY=VALUE"));
+  EXPECT_THAT(one_error(head + "rules: [R], reason: r, by: b, revoked: 2026-01-15, " + dates),
+              HasSubstr("waiver 'w': 'revoked' needs 'revoked_by'"));
+  EXPECT_THAT(one_error(head + "rules: [R], reason: r, by: b, category: whatever, " + dates),
+              HasSubstr("'waivers[].category' must be one of"));
+  EXPECT_THAT(one_error(head + "rules: [R], reason: r, by: b, mode: ignore, " + dates),
+              HasSubstr("'waivers[].mode' must be one of"));
+  EXPECT_THAT(one_error("waiver_max_duration: {critical: 2h}\n"),
+              HasSubstr("'waiver_max_duration.critical'"));
+}
+
+TEST(WaiverFiles, LoadOnTheirOwnWithOrWithoutAConfig) {
+  testing::TempDir dir;
+  std::string file = dir.write("w.yaml",
+                               "waivers:\n  - {id: w1, rules: [R1], targets: [db-9], reason: r, "
+                               "approved_by: b, created: 2026-01-01, expires: 2026-02-01}\n");
+  Diagnostics diags;
+  auto d = load_decisions_file(file, nullptr, &diags);
+  ASSERT_TRUE(d) << diags.to_string();
+  ASSERT_EQ(d->waivers.size(), 1u);
+  EXPECT_EQ(d->waivers[0].file, file + ":2");
+  auto c = ok(kTls);
+  Diagnostics with_config;
+  auto checked = load_decisions_file(file, c.get(), &with_config);
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().message(), file + ": 1 error");
+  EXPECT_THAT(with_config.to_string(),
+              HasSubstr(file + ":2:37: error: waiver 'w1' names unknown target 'db-9'"));
+  auto missing = load_decisions_file(dir.file("absent.yaml"), nullptr, nullptr);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kIo);
+}
+
 TEST(AttestationFiles, AddTheirDecisionsAfterTheConfigFiles) {
   testing::TempDir dir;
   dir.write("a.yaml", "attestations:\n  - {rule: R9, status: pass, by: me, date: 2026-01-01}\n");

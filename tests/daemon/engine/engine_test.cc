@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon/engine/engine.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -213,6 +214,62 @@ targets:
   EXPECT_EQ((*rows)[0].finding.status, Status::kError);  // the fact is missing: never a pass
 }
 
+// The provider registry named by `providers:` enriches a target that only names its provider: the
+// seat comes from the registry file, with the registry as its source.
+TEST(Engine, EnrichesFromTheRegistryNamedInTheConfig) {
+  sov::testing::TempDir registry;
+  std::filesystem::copy_file(sov::testing::source_dir() + "/rules/providers/scaleway.yaml",
+                             registry.path() + "/scaleway.yaml");
+  Fixture fx(R"(
+store: s.db
+rules: []
+providers: )" +
+             registry.path() + R"(
+targets:
+  - { id: object-store, kind: declared, declared: { provider: { id: scaleway } } }
+)");
+  FakeClock clock(*parse_time("2026-11-29T10:00:00Z"));
+  auto summary = run_scan(*fx.config, *fx.rules, builtin_probes(), *fx.store, {&clock, "test"});
+  ASSERT_TRUE(summary) << summary.error().to_string();
+  auto facts = fx.store->facts(summary->scan_id, "object-store");
+  ASSERT_TRUE(facts);
+  EXPECT_EQ((*facts)["provider"]["seat_country"], "FR");
+  EXPECT_EQ((*facts)["provider"]["match"]["method"], "declared");
+  store::FindingQuery q;
+  q.rule_id = "T-SEAT";
+  auto rows = fx.store->findings(q);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].finding.status, Status::kPass);
+  ASSERT_TRUE((*rows)[0].finding.evidence[0].source);
+  EXPECT_EQ((*rows)[0].finding.evidence[0].source->kind, model::SourceKind::kDerived);
+}
+
+// A configured address database that cannot be opened stops the scan before anything is
+// recorded, naming the file; a scan never runs with half its jurisdiction methods silently gone.
+TEST(Engine, RefusesAnAddressDatabaseItCannotOpen) {
+  sov::testing::TempDir registry;
+  std::filesystem::copy_file(sov::testing::source_dir() + "/rules/providers/scaleway.yaml",
+                             registry.path() + "/scaleway.yaml");
+  Fixture fx(R"(
+store: s.db
+rules: []
+providers: )" +
+             registry.path() + R"(
+address_database: missing.mmdb
+targets:
+  - { id: object-store, kind: declared, declared: { provider: { id: scaleway } } }
+)");
+  FakeClock clock(*parse_time("2026-11-29T10:00:00Z"));
+  auto summary = run_scan(*fx.config, *fx.rules, builtin_probes(), *fx.store, {&clock, "test"});
+  ASSERT_FALSE(summary);
+  EXPECT_NE(summary.error().to_string().find(fx.dir.path() + "/missing.mmdb"), std::string::npos)
+      << summary.error().to_string();
+  auto scans = fx.store->scans();
+  ASSERT_TRUE(scans);
+  EXPECT_TRUE(scans->empty());
+}
+
 model::Finding finding(const std::string& target, const std::string& rule, Status s,
                        bool in_force = true) {
   model::Finding f;
@@ -221,6 +278,59 @@ model::Finding finding(const std::string& target, const std::string& rule, Statu
   f.status = s;
   f.in_force = in_force;
   return f;
+}
+
+// Issue 8: a waiver from the config, scoped by tag, judged by the real engine into a real store:
+// the waived finding keeps its raw status; once the waiver expires (the clock moves, nothing
+// sleeps) the finding resurfaces with the waiver's history, and the store keeps the register.
+TEST(Engine, WaiverAppliesUntilItExpiresAndTheStoreKeepsItsVersions) {
+  Fixture fx(std::string(kConfig) + R"(    tags: { env: [prod] }
+waivers:
+  - id: W-SEAT
+    rules: ["T-*"]
+    targets: ["tag:env=prod"]
+    reason: Exit plan signed
+    approved_by: CISO
+    created: 2026-11-01
+    expires: 2026-12-01
+)");
+  FakeClock clock(*parse_time("2026-11-29T10:00:00Z"));
+  ProbeRegistry probes = builtin_probes();
+  auto first = run_scan(*fx.config, *fx.rules, probes, *fx.store, {&clock, "test"});
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(first->in_force_failures, 0u);
+  store::FindingQuery q;
+  q.scan_id = first->scan_id;
+  q.target_id = "american";
+  q.rule_id = "T-SEAT";
+  auto rows = fx.store->findings(q);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  const model::Finding& waived = (*rows)[0].finding;
+  EXPECT_EQ(waived.status, Status::kWaived);
+  ASSERT_TRUE(waived.raw_status);
+  EXPECT_EQ(*waived.raw_status, Status::kFail);
+  EXPECT_EQ(waived.basis["id"], "W-SEAT");
+
+  clock.set(*parse_time("2026-12-02T10:00:00Z"));
+  auto second = run_scan(*fx.config, *fx.rules, probes, *fx.store, {&clock, "test"});
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_EQ(second->in_force_failures, 1u);
+  q.scan_id = second->scan_id;
+  rows = fx.store->findings(q);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  const model::Finding& back = (*rows)[0].finding;
+  EXPECT_EQ(back.status, Status::kFail);
+  EXPECT_EQ(back.basis["kind"], "waiver_expired");
+  EXPECT_EQ(back.basis["note"], "waiver W-SEAT expired on 2026-12-01");
+
+  auto history = fx.store->waiver_history("W-SEAT");
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 1u);  // the same version, seen by both scans
+  EXPECT_EQ((*history)[0].first_seen, *parse_time("2026-11-29T10:00:00Z"));
+  EXPECT_EQ((*history)[0].last_seen, *parse_time("2026-12-02T10:00:00Z"));
+  EXPECT_TRUE(fx.store->verify()->ok);
 }
 
 TEST(Diff, ClassifiesNewResolvedAndChanged) {

@@ -742,6 +742,89 @@ TEST(Evaluator, FailBeforeEffectiveCanBeWaived) {
             "waived (W1): not yet in force (effective 2027-01-01): p = 30, expected <= 24");
 }
 
+// Issue 8: waivers scoped by rule globs and target tags, skip mode, and the history of a waiver
+// that ended.
+model::Finding run_on(const model::Target& t, const std::vector<model::Waiver>& ws,
+                      TimePoint now = kNow, std::string_view check = "{fact: p, le: 24}",
+                      const Json& doc = {{"p", 30}}) {
+  auto book = must_load(one_rule(check), LoadOptions{});
+  if (!book) return {};
+  EvalContext ctx{now, nullptr, &ws};
+  return book->evaluate_rule(0, t, facts(doc), ctx);
+}
+
+model::Waiver scoped(std::vector<std::string> rules, std::vector<std::string> targets) {
+  model::Waiver w = waiver("2026-10-01", "2027-01-01");
+  w.rule_id = rules.front();
+  w.rules = std::move(rules);
+  w.targets = std::move(targets);
+  return w;
+}
+
+TEST(Evaluator, WaiverRuleGlobCoversMatchingRulesOnly) {
+  EXPECT_EQ(run_on(target(), {scoped({"R*"}, {})}).status, Status::kWaived);
+  EXPECT_EQ(run_on(target(), {scoped({"R?"}, {})}).status, Status::kWaived);
+  EXPECT_EQ(run_on(target(), {scoped({"S*", "X-1"}, {})}).status, Status::kFail);
+  EXPECT_EQ(run_on(target(), {scoped({"R1*x"}, {})}).status, Status::kFail);
+}
+
+TEST(Evaluator, WaiverTagSelectorCoversTaggedTargetsOnly) {
+  model::Target prod = target("web-1");
+  prod.tags["env"] = {"prod", "eu"};
+  model::Target dev = target("web-2");
+  dev.tags["env"] = {"dev"};
+  std::vector<model::Waiver> ws{scoped({"R1"}, {"tag:env=prod"})};
+  auto f = run_on(prod, ws);
+  EXPECT_EQ(f.status, Status::kWaived);
+  EXPECT_EQ(*f.raw_status, Status::kFail);
+  EXPECT_EQ(run_on(dev, ws).status, Status::kFail);
+  // Ids and selectors mix: either one selects.
+  EXPECT_EQ(run_on(dev, {scoped({"R1"}, {"tag:env=prod", "web-2"})}).status, Status::kWaived);
+}
+
+TEST(Evaluator, ExpiredWaiverResurfacesTheFindingWithItsHistory) {
+  FakeClock clock(at("2026-12-31"));
+  std::vector<model::Waiver> ws{scoped({"R1"}, {})};
+  EXPECT_EQ(run_on(target(), ws, clock.now()).status, Status::kWaived);
+  clock.set(at("2027-01-01"));  // the expiry instant: it no longer applies
+  auto f = run_on(target(), ws, clock.now());
+  EXPECT_EQ(f.status, Status::kFail);
+  EXPECT_FALSE(f.raw_status.has_value());
+  EXPECT_EQ(f.basis["kind"], "waiver_expired");
+  EXPECT_EQ(f.basis["id"], "W1");
+  EXPECT_EQ(f.basis["note"], "waiver W1 expired on 2027-01-01");
+  EXPECT_EQ(f.message, "p = 30, expected <= 24 (waiver W1 expired on 2027-01-01)");
+  EXPECT_TRUE(f.is_in_force_failure());
+  // A pass owes nothing to an old waiver: no history on it.
+  auto p = run_on(target(), ws, clock.now(), "{fact: p, le: 24}", {{"p", 1}});
+  EXPECT_EQ(p.status, Status::kPass);
+  EXPECT_TRUE(p.basis.is_null());
+}
+
+TEST(Evaluator, RevokedWaiverStopsApplyingFromItsDate) {
+  model::Waiver w = scoped({"R1"}, {});
+  w.revoked = at("2026-11-01");
+  w.revoked_by = "CISO";
+  auto f = run_on(target(), {w});
+  EXPECT_EQ(f.status, Status::kFail);
+  EXPECT_EQ(f.basis["kind"], "waiver_revoked");
+  EXPECT_EQ(f.basis["note"], "waiver W1 revoked on 2026-11-01");
+  EXPECT_EQ(run_on(target(), {w}, at("2026-10-15")).status, Status::kWaived);
+}
+
+TEST(Evaluator, SkipModeWaivesWithoutJudging) {
+  model::Waiver w = scoped({"R1"}, {});
+  w.mode = model::WaiverMode::kSkip;
+  for (int p : {1, 30}) {
+    auto f = run_on(target(), {w}, kNow, "{fact: p, le: 24}", {{"p", p}});
+    EXPECT_EQ(f.status, Status::kWaived);
+    EXPECT_FALSE(f.raw_status.has_value());
+    EXPECT_TRUE(f.evidence.empty());
+    EXPECT_EQ(f.message, "not evaluated: skipped by waiver W1");
+    EXPECT_EQ(f.basis["mode"], "skip");
+  }
+}
+
 // --- applicability ---------------------------------------------------------------------------
 
 std::string scoped_set(std::string_view applies_to) {

@@ -205,10 +205,10 @@ TEST(Store, CreatesSchemaFromEmptyWithParentDirectory) {
   EXPECT_EQ(store->path(), path);
 
   RawDb raw(path);
-  EXPECT_EQ(raw.integer("PRAGMA user_version"), 1);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   for (const char* table : {"scans", "targets", "fact_docs", "target_results", "rules", "details",
-                            "findings", "waivers", "outbox", "checkpoints"}) {
+                            "findings", "waivers", "waiver_versions", "outbox", "checkpoints"}) {
     EXPECT_EQ(raw.integer(std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                       "AND name = '") +
                           table + "'"),
@@ -233,7 +233,7 @@ TEST(Store, ReopenIsIdempotentAndKeepsData) {
   for (int i = 0; i < 2; ++i) {
     auto store = open_store(path);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(store->schema_version(), 1);
+    EXPECT_EQ(store->schema_version(), kSchemaVersion);
     auto scans = store->scans();
     ASSERT_TRUE(scans.has_value());
     ASSERT_EQ(scans->size(), 1u);
@@ -244,7 +244,7 @@ TEST(Store, ReopenIsIdempotentAndKeepsData) {
   }
   RawDb raw(path);
   EXPECT_EQ(raw.text("SELECT group_concat(sql, ';') FROM sqlite_schema"), schema_before);
-  EXPECT_EQ(raw.integer("PRAGMA user_version"), 1);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), kSchemaVersion);
 }
 
 TEST(Store, RefusesNewerSchemaWithoutTouchingTheFile) {
@@ -260,9 +260,8 @@ TEST(Store, RefusesNewerSchemaWithoutTouchingTheFile) {
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code(), ErrorCode::kUnsupported);
   EXPECT_EQ(store.error().to_string(),
-            "database " + path +
-                " has schema version 99, this sovereignd understands up to 1; refusing to modify "
-                "it");
+            "database " + path + " has schema version 99, this sovereignd understands up to " +
+                std::to_string(kSchemaVersion) + "; refusing to modify it");
   EXPECT_EQ(testing::read_file(path), before);
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
@@ -582,6 +581,51 @@ TEST(Store, FindingsQueryFilters) {
   EXPECT_EQ((*scans)[0].id, *empty_scan);
   EXPECT_EQ((*scans)[2].id, first);
   EXPECT_EQ(store->scans(1)->size(), 1u);
+}
+
+TEST(Store, ForEachFindingStreamsTheSameRowsAndStopsOrAborts) {
+  testing::TempDir dir;
+  auto store = open_store(dir.file("store.db"));
+  ASSERT_NE(store, nullptr);
+  int64_t first = record_scan(store.get(), kT0, 3, 6);
+  record_scan(store.get(), kT0 + 1h, 2, 6);
+
+  FindingQuery q;
+  q.scan_id = first;
+  q.status = model::Status::kFail;
+  auto listed = store->findings(q);
+  ASSERT_TRUE(listed.has_value());
+  std::vector<StoredFinding> streamed;
+  auto n = store->for_each_finding(q, [&](StoredFinding&& sf) -> Result<bool> {
+    streamed.push_back(std::move(sf));
+    return true;
+  });
+  ASSERT_TRUE(n.has_value()) << n.error().to_string();
+  EXPECT_EQ(*n, 6);
+  ASSERT_EQ(streamed.size(), listed->size());
+  for (size_t i = 0; i < streamed.size(); ++i) {
+    EXPECT_EQ(streamed[i].id, (*listed)[i].id);
+    EXPECT_EQ(streamed[i].hash, (*listed)[i].hash);
+    expect_same_finding(streamed[i].finding, (*listed)[i].finding);
+  }
+
+  // false stops after the current row; an error aborts and comes back unchanged.
+  int seen = 0;
+  n = store->for_each_finding({}, [&](StoredFinding&&) -> Result<bool> { return ++seen < 4; });
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(*n, 4);
+  EXPECT_EQ(seen, 4);
+  n = store->for_each_finding({}, [&](StoredFinding&&) -> Result<bool> {
+    return Error(ErrorCode::kIo, "out.csv: disk full");
+  });
+  ASSERT_FALSE(n.has_value());
+  EXPECT_EQ(n.error().code(), ErrorCode::kIo);
+  EXPECT_EQ(n.error().message(), "out.csv: disk full");
+  q.scan_id = 999;
+  EXPECT_EQ(store->for_each_finding(q, [](StoredFinding&&) -> Result<bool> { return true; })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
 }
 
 TEST(Store, RecordTargetChecksItsPreconditions) {
@@ -1028,6 +1072,116 @@ TEST(StoreOutbox, BackoffDoublesAndIsCapped) {
   EXPECT_EQ(outbox_backoff(2, 5s, 1h), 10s);
   EXPECT_EQ(outbox_backoff(4, 5s, 1h), 40s);
   EXPECT_EQ(outbox_backoff(40, 5s, 1h), 1h);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 8: chain membership for signed exports, and the waiver register.
+
+TEST(Store, ChainContainsEveryLinkAndNothingElse) {
+  testing::TempDir dir;
+  std::string path = dir.file("store.db");
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(*store->chain_contains(std::string(64, '0')));  // the empty chain's head
+  record_scan(store.get(), kT0, 2, 3);
+  record_scan(store.get(), kT0 + 1h, 2, 3, true, /*variant=*/1);
+  auto head = store->chain_head();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_TRUE(*store->chain_contains(*head));
+  RawDb raw(path);
+  std::string third = raw.text("SELECT lower(hex(hash)) FROM findings WHERE id = 3");
+  EXPECT_TRUE(*store->chain_contains(third));
+  std::string upper = raw.text("SELECT hex(hash) FROM findings WHERE id = 3");
+  EXPECT_TRUE(*store->chain_contains(upper));  // either case
+  std::string other = third;
+  other[10] = other[10] == 'a' ? 'b' : 'a';
+  EXPECT_FALSE(*store->chain_contains(other));
+  auto bad = store->chain_contains("zz" + third.substr(2));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(store->chain_contains("abc").error().code(), ErrorCode::kInvalidInput);
+  // After a prune the cut rows are gone, but the checkpoint's head is still a link.
+  std::string sixth = raw.text("SELECT lower(hex(hash)) FROM findings WHERE id = 6");
+  auto rep = store->prune(kT0 + 30min);
+  ASSERT_TRUE(rep.has_value()) << rep.error().to_string();
+  ASSERT_EQ(rep->findings_removed, 6);
+  EXPECT_TRUE(*store->chain_contains(sixth));
+  EXPECT_FALSE(*store->chain_contains(third));
+}
+
+model::Waiver make_waiver(const std::string& id, const std::string& reason) {
+  model::Waiver w;
+  w.id = id;
+  w.rules = {"SNC-19.6-*"};
+  w.rule_id = "SNC-19.6-*";
+  w.targets = {"tag:env=prod"};
+  w.target_id = "tag:env=prod";
+  w.reason = reason;
+  w.by = "CISO";
+  w.created = kT0;
+  w.expires = kT0 + 24h * 30;
+  w.file = "/etc/sovereignd/waivers.yaml:3";
+  return w;
+}
+
+TEST(Store, RecordsEveryWaiverVersionOnce) {
+  testing::TempDir dir;
+  std::string path = dir.file("store.db");
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  std::vector<model::Waiver> ws{make_waiver("W-1", "exit planned"), make_waiver("W-2", "fp")};
+  EXPECT_EQ(*store->record_waivers(ws, kT0), 2);
+  // Seen again, even from another file: no new version, last_seen moves.
+  ws[0].file = "/elsewhere.yaml:9";
+  EXPECT_EQ(*store->record_waivers(ws, kT0 + 1h), 0);
+  // Its expiry moved and then it was revoked: two more versions, history kept.
+  ws[0].expires = kT0 + 24h * 60;
+  EXPECT_EQ(*store->record_waivers(ws, kT0 + 2h), 1);
+  ws[0].revoked = kT0 + 3h;
+  ws[0].revoked_by = "DPO";
+  EXPECT_EQ(*store->record_waivers(ws, kT0 + 3h), 1);
+  auto history = store->waiver_history("W-1");
+  ASSERT_TRUE(history.has_value()) << history.error().to_string();
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].first_seen, kT0);
+  EXPECT_EQ((*history)[0].last_seen, kT0 + 1h);
+  EXPECT_EQ((*history)[0].waiver["reason"], "exit planned");
+  EXPECT_FALSE((*history)[0].waiver.contains("file"));
+  EXPECT_EQ((*history)[2].waiver["revoked_by"], "DPO");
+  EXPECT_EQ(store->waiver_history()->size(), 4u);
+  RawDb raw(path);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM waivers"), 2);
+  EXPECT_EQ(raw.text("SELECT rule_id || '|' || target_id FROM waivers WHERE id = 'W-1'"),
+            "SNC-19.6-*|tag:env=prod");
+  EXPECT_EQ(raw.integer("SELECT revoked IS NOT NULL FROM waivers WHERE id = 'W-1'"), 1);
+  // Read-only stores refuse to record.
+  StoreOptions ro;
+  ro.read_only = true;
+  auto reader = open_store(path, ro);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->record_waivers(ws, kT0).error().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(reader->waiver_history()->size(), 4u);
+}
+
+TEST(Store, MigratesAVersionOneDatabaseKeepingItsFindings) {
+  testing::TempDir dir;
+  std::string path = dir.file("store.db");
+  {
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr);
+    record_scan(store.get(), kT0, 2, 3);
+  }
+  {
+    // What version 1 left: no waiver_versions table, user_version 1.
+    RawDb raw(path);
+    raw.exec("DROP TABLE waiver_versions; PRAGMA user_version = 1");
+  }
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), kSchemaVersion);
+  EXPECT_EQ(store->findings({})->size(), 6u);
+  EXPECT_TRUE(store->verify()->ok);
+  EXPECT_EQ(*store->record_waivers({make_waiver("W-1", "r")}, kT0), 1);
 }
 
 }  // namespace
