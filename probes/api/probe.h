@@ -68,6 +68,17 @@ class DeclaredProbe final : public Probe {
 ProbeResult probe_once(Probe& probe, const model::Target& target, std::chrono::milliseconds timeout,
                        const Clock& clock);
 
+// For asynchronous probes called with ctx.io null: runs `probe` on a private event loop (with
+// the system clock when ctx.clock is null), calls `done` through it, and returns true; with
+// ctx.io set, does nothing and returns false.
+bool run_on_private_loop(Probe& probe, const model::Target& target, const ProbeContext& ctx,
+                         ProbeDone& done);
+
+// The deadline an asynchronous probe works to: ctx.deadline (30 s from now when unset), less a
+// margin of min(250 ms, a tenth of what is left), so that the caller receives the probe's own
+// facts and reason ("timed out during the TLS handshake") rather than cutting it off.
+std::chrono::steady_clock::time_point working_deadline(const ProbeContext& ctx);
+
 // Facts every target has, whatever its kind: target.* (id, kind, tags) and probe.* (status,
 // error, duration), set by the engine.
 std::vector<model::FactSchemaEntry> core_fact_schema();

@@ -316,7 +316,7 @@ void KeyFileProbe::run(const model::Target& target, const ProbeContext& ctx, Pro
     return;
   }
   std::string what = "key file " + r.path;
-  run_off_loop(
+  run_keys_off_loop(
       target.id, what, ctx, [r = std::move(r)] { return inspect_files(r); }, std::move(done));
 }
 

@@ -577,7 +577,7 @@ void Pkcs11Probe::run(const model::Target& target, const ProbeContext& ctx, Prob
     return;
   }
   std::string what = "token '" + r.token_label + "' via " + r.module_path;
-  run_off_loop(
+  run_keys_off_loop(
       target.id, what, ctx, [r = std::move(r), impl = impl_] { return inspect(r, impl); },
       std::move(done));
 }

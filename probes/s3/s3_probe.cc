@@ -726,25 +726,10 @@ std::vector<model::FactSchemaEntry> S3Probe::fact_schema() const {
 }
 
 void S3Probe::run(const model::Target& target, const ProbeContext& ctx, ProbeDone done) {
+  if (run_on_private_loop(*this, target, ctx, done)) return;
   static const SystemClock kSystemClock;
   const Clock& clock = ctx.clock != nullptr ? *ctx.clock : kSystemClock;
-  if (ctx.io == nullptr) {
-    asio::io_context io;
-    ProbeContext local = ctx;
-    local.io = &io;
-    local.clock = &clock;
-    run(target, local, std::move(done));
-    io.run();
-    return;
-  }
-  Deadline deadline = ctx.deadline;
-  if (deadline == Deadline{}) deadline = SteadyClock::now() + std::chrono::seconds(30);
-  // Finish a little before the caller's deadline, so that the caller receives our facts and our
-  // reason rather than cutting us off.
-  auto remaining = deadline - SteadyClock::now();
-  if (remaining > SteadyClock::duration::zero()) {
-    deadline -= std::min<SteadyClock::duration>(std::chrono::milliseconds(250), remaining / 10);
-  }
+  Deadline deadline = working_deadline(ctx);
   auto fail_with = [&](const std::string& error) {
     ProbeResult r;
     r.ok = false;

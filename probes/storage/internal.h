@@ -10,6 +10,7 @@
 
 #include "daemon/base/result.h"
 #include "daemon/model/model.h"
+#include "probes/api/off_loop.h"
 
 namespace sov::probes::storage {
 
@@ -80,18 +81,6 @@ struct ChainReport {
 /// Walks <sysroot>/sys/dev/block/MAJ:MIN: dm slaves, partitions to their disk, reading the
 /// LUKS header from <sysroot>/dev/NAME when readable.
 ChainReport walk_block_chain(const std::string& sysroot, const std::string& device);
-
-/// Facts left null, with the reason: PREFIX.unknown[*] = {path, reason}.
-class Unknowns {
- public:
-  void add(const std::string& path, const std::string& reason) {
-    list_.push_back({{"path", path}, {"reason", reason}});
-  }
-  const model::Json& json() const { return list_; }
-
- private:
-  model::Json list_ = model::Json::array();
-};
 
 /// The path probe's whole inspection (blocking): the path.* object. Errors name the path.
 Result<model::Json> inspect_path(const std::string& path, const std::string& sysroot);

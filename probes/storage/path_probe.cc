@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "probes/api/off_loop.h"
 #include "probes/storage/internal.h"
-#include "probes/storage/runner.h"
 #include "probes/storage/storage_probe.h"
 
 namespace sov::probes::storage {
@@ -293,7 +293,7 @@ void PathProbe::run(const model::Target& target, const ProbeContext& ctx, ProbeD
   }
   auto when = ctx.clock ? std::optional<TimePoint>(ctx.clock->now()) : std::nullopt;
   run_off_loop(
-      id + " (" + path + ")", ctx,
+      id + " (" + path + ")", "timed out before the deadline (the file system did not answer)", ctx,
       [id, path, sysroot, when] {
         ProbeResult r;
         auto facts = inspect_path(path, sysroot);

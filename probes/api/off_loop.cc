@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The off-loop runner of the path probe.
-#include "probes/storage/runner.h"
+// The off-loop runner shared by the probes whose work blocks.
+#include "probes/api/off_loop.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -15,7 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-namespace sov::probes::storage {
+namespace sov::probes {
 
 namespace asio = boost::asio;
 
@@ -47,12 +47,10 @@ ProbeResult run_guarded(const std::string& subject, const std::function<ProbeRes
 
 }  // namespace
 
-void run_off_loop(const std::string& subject, const ProbeContext& ctx,
-                  std::function<ProbeResult()> work, ProbeDone done) {
+void run_off_loop(const std::string& subject, const std::string& timeout_reason,
+                  const ProbeContext& ctx, std::function<ProbeResult()> work, ProbeDone done) {
   const auto deadline = ctx.deadline;
-  auto timeout_result = [subject] {
-    return failed(subject, "timed out before the deadline (the file system did not answer)");
-  };
+  auto timeout_result = [subject, timeout_reason] { return failed(subject, timeout_reason); };
   if (std::chrono::steady_clock::now() >= deadline) {
     done(timeout_result());
     return;
@@ -119,4 +117,4 @@ void run_off_loop(const std::string& subject, const ProbeContext& ctx,
   (*done_ptr)(out ? std::move(*out) : timeout_result());
 }
 
-}  // namespace sov::probes::storage
+}  // namespace sov::probes
