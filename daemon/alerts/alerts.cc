@@ -281,6 +281,9 @@ Result<SinkConfig> sink_from_json(const Json& j) {
   if (j.contains("headers_file") && j["headers_file"].is_string()) {
     s.headers_file = j["headers_file"].get<std::string>();
   }
+  if (j.contains("ca_file") && j["ca_file"].is_string()) {
+    s.ca_file = j["ca_file"].get<std::string>();
+  }
   if (j.contains("command") && j["command"].is_array()) {
     for (const auto& c : j["command"]) {
       if (c.is_string()) s.command.push_back(c.get<std::string>());

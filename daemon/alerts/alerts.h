@@ -99,6 +99,7 @@ struct SinkConfig {
   std::vector<std::string> on;  // events sent; empty = all
   Duration timeout = std::chrono::seconds(10);
   std::string headers_file;  // "Name: value" lines; X-Sovereignd-Secret: signs, not sent
+  std::string ca_file;       // https: trust anchors (PEM); empty: the system's
   std::vector<std::string> command;
   std::string facility = "daemon";
   std::string socket = "/dev/log";  // syslog: the local daemon's unix datagram socket
@@ -123,8 +124,10 @@ Result<SinkConfig> sink_from_json(const model::Json& entry);
 /// when it does not read its stdin. syslog: one syslog_message() datagram to `sink.socket`,
 /// never blocking (a full or absent socket is kUnavailable, retried). Success: a 2xx answer, exit
 /// status 0, or syslog accepted. Errors: kTimeout, kUnavailable (refused, non-2xx: "HTTP 503"),
-/// kUnsupported (https URLs: TODO(#7) TLS sinks), kIo (exec could not start, non-zero exit). Blocks
-/// the calling thread.
+/// kInvalidInput (bad URL, unreadable ca_file, "certificate verify failed: ..." for an https
+/// receiver whose certificate does not chain to sink.ca_file or the system's trust store, or
+/// does not name the URL's host), kIo (exec could not start, non-zero exit). Blocks the calling
+/// thread.
 Result<bool> deliver(const SinkConfig& sink, const std::string& payload);
 
 }  // namespace sov::alerts

@@ -26,32 +26,10 @@ using model::Json;
 
 namespace {
 
-struct ParsedUrl {
-  net::HostPort where;
-  std::string path;
-};
-
-Result<ParsedUrl> parse_http_url(const std::string& url) {
-  if (url.rfind("https://", 0) == 0) {
-    return fail(ErrorCode::kUnsupported, "https sinks are not supported yet");
-  }
-  if (url.rfind("http://", 0) != 0) return fail(ErrorCode::kInvalidInput, "not an http URL");
-  std::string rest = url.substr(7);
-  auto slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  ParsedUrl out;
-  out.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (hostport.find(':') == std::string::npos || hostport.back() == ']') hostport += ":80";
-  auto hp = net::parse_host_port(hostport);
-  if (!hp) return hp.error();
-  out.where = *hp;
-  return out;
-}
-
 // Extra headers from headers_file, "Name: value" a line. X-Sovereignd-Secret is the signing key
 // and is not sent.
 struct Headers {
-  std::string lines;
+  std::vector<net::HttpHeader> list;
   std::string secret;
 };
 
@@ -73,58 +51,45 @@ Result<Headers> read_headers(const std::string& file) {
       h.secret = value;
       continue;
     }
-    h.lines += name + ": " + value + "\r\n";
+    h.list.push_back({name, value});
   }
   return h;
 }
 
+// POST `body` to the sink's URL (+ `path_suffix`) over http or verified https (the sink's
+// ca_file, else the system's trust store); only a 2xx status counts as delivered.
 Result<bool> http_post(const SinkConfig& sink, const std::string& path_suffix,
                        const std::string& body) {
-  auto url = parse_http_url(sink.url);
-  if (!url) return url.error();
   auto headers = read_headers(sink.headers_file);
   if (!headers) return headers.error();
-  std::string path = url->path;
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = sink.url;
   if (!path_suffix.empty()) {
-    if (!path.empty() && path.back() == '/') path.pop_back();
-    path += path_suffix;
+    if (!request.url.empty() && request.url.back() == '/') request.url.pop_back();
+    request.url += path_suffix;
   }
-  std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + url->where.to_string() +
-                    "\r\nUser-Agent: sovereignd\r\nContent-Type: application/json\r\n"
-                    "Content-Length: " +
-                    std::to_string(body.size()) + "\r\nConnection: close\r\n" + headers->lines;
+  request.content_type = "application/json";
+  request.body = body;
+  request.headers = std::move(headers->list);
   if (!headers->secret.empty()) {
-    req += "X-Sovereignd-Signature: sha256=" + hmac_sha256_hex(headers->secret, body) + "\r\n";
+    request.headers.push_back(
+        {"X-Sovereignd-Signature", "sha256=" + hmac_sha256_hex(headers->secret, body)});
   }
-  req += "\r\n" + body;
-
+  request.max_body = 64 * 1024;  // only the status matters
+  request.ca_file = sink.ca_file;
   boost::asio::io_context io;
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(sink.timeout);
   Result<bool> result = fail(ErrorCode::kInternal, "not completed");
-  net::async_connect(io, url->where, deadline, [&](Result<net::Connection> c) {
-    if (!c) {
-      result = c.error();
-      return;
+  net::async_http(io, std::move(request), deadline, [&](Result<net::HttpResponse> r) {
+    if (!r) {
+      result = r.error();
+    } else if (r->status >= 200 && r->status < 300) {
+      result = true;
+    } else {
+      result = fail(ErrorCode::kUnavailable, "HTTP " + std::to_string(r->status));
     }
-    // Only the status line matters.
-    net::async_exchange(
-        std::move(c->socket), req, 64 * 1024,
-        [](std::string_view got) { return got.find("\r\n") != std::string_view::npos; }, deadline,
-        [&](Result<net::Exchange> ex) {
-          if (!ex) {
-            result = ex.error();
-            return;
-          }
-          const std::string& r = ex->received;
-          int status = 0;
-          if (r.rfind("HTTP/1.", 0) == 0 && r.size() >= 12) status = std::atoi(r.c_str() + 9);
-          if (status >= 200 && status < 300) {
-            result = true;
-          } else {
-            result = fail(ErrorCode::kUnavailable, "HTTP " + std::to_string(status));
-          }
-        });
   });
   io.run();
   return result;

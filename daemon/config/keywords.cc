@@ -367,6 +367,11 @@ std::vector<Keyword> make_table() {
        .secret = true,
        .kinds = "alertmanager webhook",
        .description = "File of extra HTTP headers, one 'Name: value' a line (Authorization)"},
+      {.name = "alerts[].ca_file",
+       .type = kPath,
+       .kinds = "alertmanager webhook",
+       .description = "https URLs: PEM file of the trust anchors the receiver's certificate must "
+                      "chain to; default: the system's trust store"},
       {.name = "alerts[].facility",
        .default_value = "daemon",
        .kinds = "syslog",

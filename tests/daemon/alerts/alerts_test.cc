@@ -5,6 +5,7 @@
 #include "daemon/alerts/alerts.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include <arpa/inet.h>
+#include <boost/asio/io_context.hpp>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,9 +27,11 @@
 #include <unistd.h>
 
 #include "daemon/control/control.h"
+#include "daemon/net/net.h"
 #include "daemon/store/store.h"
 #include "tests/daemon/app/daemon_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace {
 
@@ -312,7 +316,7 @@ TEST(AlertsSink, SyslogSendsRfc5424WithStructuredData) {
   EXPECT_THAT(r.error().to_string(), HasSubstr("absent.sock"));
 }
 
-TEST(AlertsSink, RefusedWebhookIsUnavailableAndHttpsUnsupported) {
+TEST(AlertsSink, RefusedWebhookIsUnavailableAndHttpsIsVerified) {
   sov::alerts::SinkConfig s;
   s.kind = "webhook";
   s.url = "http://127.0.0.1:" + std::to_string(sov::testing::free_port()) + "/hook";
@@ -320,8 +324,12 @@ TEST(AlertsSink, RefusedWebhookIsUnavailableAndHttpsUnsupported) {
   auto r = sov::alerts::deliver(s, "{}");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), sov::ErrorCode::kUnavailable);
-  s.url = "https://127.0.0.1:1/";
-  EXPECT_EQ(sov::alerts::deliver(s, "{}").error().code(), sov::ErrorCode::kUnsupported);
+  // https is attempted like http (a refused port is unavailable, retried); certificate checks
+  // are AlertsDelivery.AlertmanagerOverHttpsWithItsCa.
+  s.url = "https://127.0.0.1:" + std::to_string(sov::testing::free_port()) + "/hook";
+  auto tls = sov::alerts::deliver(s, "{}");
+  ASSERT_FALSE(tls);
+  EXPECT_EQ(tls.error().code(), sov::ErrorCode::kUnavailable) << tls.error().to_string();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,13 +559,32 @@ TEST(AlertsDelivery, UndeliveredAlertsSurviveSigkillAndAreDeliveredAfterRestart)
   }
 }
 
+// GET over https with the receiver's CA, through the client the sinks use; "" on any failure.
+std::string https_get(int port, const std::string& path, const std::string& ca_file) {
+  boost::asio::io_context io;
+  sov::net::HttpRequest req;
+  req.url = "https://127.0.0.1:" + std::to_string(port) + path;
+  req.ca_file = ca_file;
+  std::string body;
+  sov::net::async_http(io, req, std::chrono::steady_clock::now() + 2s,
+                       [&](sov::Result<sov::net::HttpResponse> r) {
+                         if (r && r->status == 200) body = r->body;
+                       });
+  io.run();
+  return body;
+}
+
 // A real Alertmanager (Debian prometheus-alertmanager) on a free loopback port, clustering off,
-// its storage in the test's directory.
+// its storage in the test's directory; over https when given a web config naming a certificate
+// (`ca_file` is then the trust anchor the test reads its API with).
 class Alertmanager {
  public:
-  explicit Alertmanager(const sov::testing::TempDir& dir) : port_(sov::testing::free_port()) {
+  explicit Alertmanager(const sov::testing::TempDir& dir, std::string web_config = "",
+                        std::string ca_file = "")
+      : port_(sov::testing::free_port()), ca_file_(std::move(ca_file)) {
     std::string cfg =
         dir.write("am.yml", "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
+    std::string web = web_config.empty() ? "" : dir.write("am-web.yml", web_config);
     std::string log = dir.file("am.log");
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -567,12 +594,14 @@ class Alertmanager {
       std::string a1 = "--config.file=" + cfg;
       std::string a2 = "--storage.path=" + dir.file("am-data");
       std::string a3 = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
+      std::string a4 = "--web.config.file=" + web;
       ::execl(kBinary, kBinary, a1.c_str(), a2.c_str(), a3.c_str(),
-              "--cluster.listen-address=", static_cast<char*>(nullptr));
+              "--cluster.listen-address=", web.empty() ? static_cast<char*>(nullptr) : a4.c_str(),
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {
-      if (sov::testing::http_get(port_, "/-/ready").find("OK") != std::string::npos) break;
+      if (get("/-/ready").find("OK") != std::string::npos) break;
       std::this_thread::sleep_for(50ms);
     }
   }
@@ -582,14 +611,19 @@ class Alertmanager {
     ::waitpid(pid_, &st, 0);
   }
   int port() const { return port_; }
+  std::string get(const std::string& path) const {
+    return ca_file_.empty() ? sov::testing::http_get(port_, path)
+                            : https_get(port_, path, ca_file_);
+  }
   Json alerts() const {
-    Json j = Json::parse(sov::testing::http_get(port_, "/api/v2/alerts"), nullptr, false);
+    Json j = Json::parse(get("/api/v2/alerts"), nullptr, false);
     return j.is_discarded() ? Json::array() : j;
   }
   static constexpr const char* kBinary = "/usr/bin/prometheus-alertmanager";
 
  private:
   int port_;
+  std::string ca_file_;
   pid_t pid_ = -1;
 };
 
@@ -660,6 +694,49 @@ TEST(AlertsDelivery, AlertmanagerShowsTheFailureThenItsResolution) {
       << d.log();
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(20s), 0);
+}
+
+// An Alertmanager served over https: the sink verifies its certificate against the configured
+// CA, and refuses it against another one (no switch turns verification off).
+TEST(AlertsDelivery, AlertmanagerOverHttpsWithItsCa) {
+  ASSERT_TRUE(std::filesystem::exists(Alertmanager::kBinary))
+      << "install prometheus-alertmanager (run.sh deps)";
+  sov::testing::TempDir dir;
+  sov::testing::TestPki pki;
+  auto root = pki.self_signed(sov::testing::TestPki::ca_spec("Receiver Root"));
+  auto leaf = pki.issue(sov::testing::TestPki::leaf_spec(), root);
+  auto other = pki.self_signed(sov::testing::TestPki::ca_spec("Another Root"));
+  std::string ca = dir.write("ca.pem", root.cert_pem());
+  std::string wrong_ca = dir.write("other.pem", other.cert_pem());
+  std::string web = "tls_server_config:\n  cert_file: " + dir.write("am.crt", leaf.cert_pem()) +
+                    "\n  key_file: " + dir.write("am.key", leaf.key_pem()) + "\n";
+  Alertmanager am(dir, web, ca);
+  ASSERT_NE(am.get("/-/ready").find("OK"), std::string::npos) << "alertmanager did not start";
+
+  // Now, not kT0: Alertmanager refuses an alert that starts after its default end.
+  const TimePoint now = sov::SystemClock().now();
+  auto ev = sov::alerts::derive(state({finding("R-TLS", Status::kFail, now)}, now), nullptr, {"n"});
+  ASSERT_FALSE(ev.empty());
+  std::string payload = Json::array({sov::alerts::alertmanager_alert(ev[0])}).dump();
+  auto sink =
+      sov::alerts::sink_from_json(Json{{"kind", "alertmanager"},
+                                       {"url", "https://127.0.0.1:" + std::to_string(am.port())},
+                                       {"timeout", "3s"},
+                                       {"ca_file", ca}});
+  ASSERT_TRUE(sink) << sink.error().to_string();
+  auto sent = sov::alerts::deliver(*sink, payload);
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    for (const auto& a : am.alerts()) seen = seen || a["labels"].value("rule_id", "") == "R-TLS";
+    if (!seen) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(seen);
+
+  sink->ca_file = wrong_ca;
+  auto refused = sov::alerts::deliver(*sink, payload);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().to_string(), ::testing::HasSubstr("certificate verify failed"));
 }
 
 }  // namespace
