@@ -100,28 +100,8 @@ struct Schedule {
   Duration probe_timeout = std::chrono::seconds(10);
 };
 
-// The longest waiver (created to expires) allowed for a rule of each severity
-// (`waiver_max_duration`); info rules take `low`. Checked where rules are known: `sovereignctl
-// waive lint|add` and ruleset::check_waivers().
-struct WaiverLimits {
-  Duration critical = std::chrono::days(30);
-  Duration high = std::chrono::days(90);
-  Duration medium = std::chrono::days(180);
-  Duration low = std::chrono::days(365);
-
-  Duration for_severity(model::Severity s) const {
-    switch (s) {
-      case model::Severity::kCritical:
-        return critical;
-      case model::Severity::kHigh:
-        return high;
-      case model::Severity::kMedium:
-        return medium;
-      default:
-        return low;
-    }
-  }
-};
+// The longest waiver allowed per severity (`waiver_max_duration`): model::WaiverLimits.
+using WaiverLimits = model::WaiverLimits;
 
 struct Config {
   std::string file;                // absolute path of the file loaded ("" for text)

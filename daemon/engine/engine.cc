@@ -213,7 +213,8 @@ Result<ScanSummary> run_scan(const config::Config& config, const ruleset::RuleBo
       tr.timed_out = p.timed_out;
       tr.facts = assemble_facts(target, std::move(p.result), p.outcome, now, config.source_name);
       if (*jurisdiction) (*jurisdiction)->enrich(target, &tr.facts, now);
-      ruleset::EvalContext ctx{now, &config.attestations, &config.waivers};
+      ruleset::EvalContext ctx{now, &config.attestations, &config.waivers,
+                               &config.waiver_max_duration};
       tr.findings = rules.evaluate(target, tr.facts, ctx);
       auto rec = store.record_target(summary.scan_id, target, tr.facts, tr.outcome, tr.findings);
       if (!rec) {

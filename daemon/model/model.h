@@ -219,6 +219,30 @@ struct TextPos {
   int column = 0;
 };
 
+// The longest waiver (created to expires) allowed for a rule of each severity
+// (`waiver_max_duration`); info rules take `low`. Checked where rules are known: `sovereignctl
+// waive lint|add` report it with positions, and the evaluator does not apply a waiver longer than
+// the limit of the rule it would decide (EvalContext::waiver_limits).
+struct WaiverLimits {
+  Duration critical = std::chrono::days(30);
+  Duration high = std::chrono::days(90);
+  Duration medium = std::chrono::days(180);
+  Duration low = std::chrono::days(365);
+
+  Duration for_severity(model::Severity s) const {
+    switch (s) {
+      case model::Severity::kCritical:
+        return critical;
+      case model::Severity::kHigh:
+        return high;
+      case model::Severity::kMedium:
+        return medium;
+      default:
+        return low;
+    }
+  }
+};
+
 struct Waiver {
   std::string id;
   std::string rule_id;    // the first of `rules` (kept for older readers and metric labels)

@@ -699,7 +699,21 @@ void manual_or_attested(const EvalContext& ctx, const RuleInfo& info, const mode
 // A waiver in force decides a failing finding (report_only) or any finding (skip). Without
 // one, a failing finding covered by a waiver that expired or was revoked resurfaces with that
 // waiver's history in its basis and message, so the register's end is visible in the report.
+// A waiver longer than `limits` allows for the rule's severity: why it is not applied; "" when it
+// is within the limit (or there is no limit).
+std::string over_long(const model::Waiver& w, model::Severity severity,
+                      const model::WaiverLimits* limits) {
+  if (limits == nullptr || !w.expires) return "";
+  Duration allowed = limits->for_severity(severity);
+  Duration lasts = *w.expires - w.created;
+  if (lasts <= allowed) return "";
+  return "waiver " + w.id + " not applied: it lasts " + format_duration(lasts) +
+         ", longer than the " + format_duration(allowed) + " allowed for a " +
+         std::string(model::severity_name(severity)) + " rule (waiver_max_duration)";
+}
+
 void apply_waivers(const std::vector<model::Waiver>& waivers, const std::string& rule,
+                   model::Severity severity, const model::WaiverLimits* limits,
                    const model::Target& target, TimePoint now, model::Finding* f) {
   bool failing = f->status == Status::kFail || f->status == Status::kError ||
                  f->status == Status::kStale || f->status == Status::kManual;
@@ -707,6 +721,10 @@ void apply_waivers(const std::vector<model::Waiver>& waivers, const std::string&
   for (const auto& w : waivers) {
     if (!w.covers(rule, target)) continue;
     if (w.applies(rule, target, now)) {
+      if (std::string why = over_long(w, severity, limits); !why.empty()) {
+        if (failing) f->message += " (" + why + ")";
+        continue;
+      }
       if (w.mode == model::WaiverMode::kSkip) {
         f->raw_status.reset();
         f->evidence.clear();
@@ -846,7 +864,9 @@ model::Finding RuleBook::Impl::evaluate(size_t rule_index, const model::Target& 
     f.message = "not yet in force (effective " + format_date(*info.effective) + "): " + f.message;
   }
 
-  if (ctx.waivers != nullptr) apply_waivers(*ctx.waivers, info.id, target, ctx.now, &f);
+  if (ctx.waivers != nullptr) {
+    apply_waivers(*ctx.waivers, info.id, info.severity, ctx.waiver_limits, target, ctx.now, &f);
+  }
   return f;
 }
 

@@ -102,6 +102,9 @@ struct EvalContext {
   TimePoint now{};
   const std::vector<model::Attestation>* attestations = nullptr;
   const std::vector<model::Waiver>* waivers = nullptr;
+  // When set, a waiver lasting longer (created to expires) than the limit of the rule's severity
+  // is not applied: the finding keeps its status and says why.
+  const model::WaiverLimits* waiver_limits = nullptr;
 };
 
 class RuleBook {

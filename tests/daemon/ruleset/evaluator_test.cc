@@ -761,6 +761,28 @@ model::Waiver scoped(std::vector<std::string> rules, std::vector<std::string> ta
   return w;
 }
 
+// A waiver longer than waiver_max_duration allows for the rule's severity does not apply, wherever
+// it came from (sovereignctl waive add/lint refuse it earlier, with its position).
+TEST(Evaluator, OverLongWaiverIsNotApplied) {
+  auto book = must_load(one_rule("{fact: p, le: 24}"), LoadOptions{});
+  ASSERT_NE(book, nullptr);
+  std::vector<model::Waiver> ws{waiver("2026-10-01", "2027-01-01")};  // 92 days
+  model::WaiverLimits defaults;                                       // high: 90 days
+  EvalContext ctx{kNow, nullptr, &ws, &defaults};
+  auto f = book->evaluate_rule(0, target(), facts({{"p", 30}}), ctx);
+  EXPECT_EQ(f.status, Status::kFail);
+  EXPECT_FALSE(f.raw_status.has_value());
+  EXPECT_NE(f.message.find("(waiver W1 not applied: it lasts 92d, longer than the 90d allowed for "
+                           "a high rule (waiver_max_duration))"),
+            std::string::npos)
+      << f.message;
+  EXPECT_TRUE(f.is_in_force_failure());
+  model::WaiverLimits loose;
+  loose.high = std::chrono::days(120);
+  ctx.waiver_limits = &loose;
+  EXPECT_EQ(book->evaluate_rule(0, target(), facts({{"p", 30}}), ctx).status, Status::kWaived);
+}
+
 TEST(Evaluator, WaiverRuleGlobCoversMatchingRulesOnly) {
   EXPECT_EQ(run_on(target(), {scoped({"R*"}, {})}).status, Status::kWaived);
   EXPECT_EQ(run_on(target(), {scoped({"R?"}, {})}).status, Status::kWaived);
