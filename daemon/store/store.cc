@@ -433,6 +433,9 @@ class Store::Impl {
   };
 
   Result<bool> writable(std::string_view op) const;
+  // kNotFound when scan `scan_id` does not exist, kInvalidInput when it is no longer running;
+  // messages start with `op`.
+  Result<bool> require_running(int64_t scan_id, const std::string& op);
   Result<Head> last_checkpoint();
   Result<Head> head();
   Result<int64_t> upsert_target(const model::Target& target);
@@ -598,6 +601,22 @@ Result<std::unique_ptr<Store::Impl>> Store::Impl::open(const std::string& path,
 Result<bool> Store::Impl::writable(std::string_view op) const {
   if (read_only_) {
     return fail(ErrorCode::kUnsupported, path() + ": " + std::string(op) + ": store is read-only");
+  }
+  return true;
+}
+
+Result<bool> Store::Impl::require_running(int64_t scan_id, const std::string& op) {
+  auto q = db_.query("SELECT state FROM scans WHERE id = ?1", "read scan state");
+  if (!q) return q.error();
+  q->bind(1, scan_id);
+  auto row = q->step();
+  if (!row) return row.error();
+  if (!*row) {
+    return fail(ErrorCode::kNotFound, op + ": scan " + std::to_string(scan_id) + " not found");
+  }
+  if (q->text(0) != "running") {
+    return fail(ErrorCode::kInvalidInput, op + ": scan " + std::to_string(scan_id) + " is " +
+                                              std::string(q->text(0)) + ", not running");
   }
   return true;
 }
@@ -830,22 +849,7 @@ Result<bool> Store::Impl::record_target(int64_t scan_id, const model::Target& ta
 
   auto tx = sqlite::Transaction::begin(&db_);
   if (!tx) return tx.error();
-  {
-    auto q = db_.query("SELECT state FROM scans WHERE id = ?1", "read scan state");
-    if (!q) return q.error();
-    q->bind(1, scan_id);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) {
-      return fail(ErrorCode::kNotFound, "record target " + target.id + ": scan " +
-                                            std::to_string(scan_id) + " not found");
-    }
-    if (q->text(0) != "running") {
-      return fail(ErrorCode::kInvalidInput, "record target " + target.id + ": scan " +
-                                                std::to_string(scan_id) + " is " +
-                                                std::string(q->text(0)) + ", not running");
-    }
-  }
+  if (auto r = require_running(scan_id, "record target " + target.id); !r) return r.error();
   auto h = head();
   if (!h) return h.error();
 
@@ -964,23 +968,11 @@ Result<bool> Store::Impl::record_target(int64_t scan_id, const model::Target& ta
 
 Result<bool> Store::Impl::end_scan(int64_t scan_id, ScanState state, const Json* summary,
                                    TimePoint finished) {
-  std::string op = std::string(state == ScanState::kComplete ? "finish" : "interrupt") + " scan " +
-                   std::to_string(scan_id);
+  std::string op = state == ScanState::kComplete ? "finish scan" : "interrupt scan";
   if (auto w = writable(op); !w) return w.error();
   auto tx = sqlite::Transaction::begin(&db_);
   if (!tx) return tx.error();
-  {
-    auto q = db_.query("SELECT state FROM scans WHERE id = ?1", "read scan state");
-    if (!q) return q.error();
-    q->bind(1, scan_id);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) return fail(ErrorCode::kNotFound, op + ": no such scan");
-    if (q->text(0) != "running") {
-      return fail(ErrorCode::kInvalidInput,
-                  op + ": scan is " + std::string(q->text(0)) + ", not running");
-    }
-  }
+  if (auto r = require_running(scan_id, op); !r) return r.error();
   auto q = db_.query("UPDATE scans SET state = ?2, summary = ?3, finished = ?4 WHERE id = ?1",
                      "update scan state");
   if (!q) return q.error();
