@@ -46,7 +46,7 @@ Result<std::shared_ptr<const config::Config>> load_config_reporting(const std::s
 
 std::vector<std::string> default_rule_paths() {
   std::vector<std::string> out;
-  for (const char* p : {"/usr/share/sovereignd/rules", "/etc/sovereignd/rules.d"}) {
+  for (const char* p : {config::kDefaultRulesDir, config::kDefaultLocalRulesDir}) {
     std::error_code ec;
     if (std::filesystem::exists(p, ec)) out.emplace_back(p);
   }

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/config/config.h"
 #include "probes/jurisdiction/importers.h"
 #include "probes/jurisdiction/resolver.h"
 
@@ -31,7 +32,7 @@ struct ProviderArgs {
 std::string registry_dir(const std::string& given) {
   if (!given.empty()) return given;
   std::error_code ec;
-  for (const char* p : {"rules/providers", "/usr/share/sovereignd/rules/providers"}) {
+  for (const char* p : {"rules/providers", config::kDefaultProvidersDir}) {
     if (std::filesystem::is_directory(p, ec)) return p;
   }
   return "rules/providers";

@@ -34,7 +34,12 @@
 
 namespace sov::config {
 
+// Where the Debian package installs things (packaging/CMakeLists.txt); the keyword table's
+// defaults for `store` and `rules` say the same in YAML.
 inline constexpr const char* kDefaultConfigPath = "/etc/sovereignd/sovereignd.yaml";
+inline constexpr const char* kDefaultRulesDir = "/usr/share/sovereignd/rules";
+inline constexpr const char* kDefaultLocalRulesDir = "/etc/sovereignd/rules.d";
+inline constexpr const char* kDefaultProvidersDir = "/usr/share/sovereignd/rules/providers";
 inline constexpr size_t kMaxConfigBytes = 4 * 1024 * 1024;
 
 enum class KeyType {
