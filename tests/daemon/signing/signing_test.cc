@@ -130,7 +130,12 @@ TEST(Signing, FlippedByteInManifestFailsTheSignature) {
 
 TEST(Signing, FlippedByteInSignatureFails) {
   auto s = sign_sample();
-  flip_byte(s->files.signature_path, 10);
+  // The signature file is base64: change one character into another base64 character (flipping
+  // a bit could make it no base64 at all, a different failure), so it still decodes to 64 bytes.
+  std::string sig = sov::testing::read_file(s->files.signature_path);
+  ASSERT_GT(sig.size(), 10u);
+  sig[10] = sig[10] == 'A' ? 'B' : 'A';
+  std::ofstream(s->files.signature_path, std::ios::binary | std::ios::trunc) << sig;
   auto m = signing::verify_file(s->export_path, s->pub);
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code(), ErrorCode::kCorrupt);
