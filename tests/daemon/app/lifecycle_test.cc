@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // sovereignd from the outside, as systemd runs it: the real binary, a test socket standing in
 // for NOTIFY_SOCKET, signals, the control socket and /metrics on loopback.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -62,6 +63,24 @@ std::string config_text(const TempDir& dir, int http_port, int silent_port,
 sov::Result<sov::control::Response> ctl(const TempDir& dir, const std::string& command,
                                         sov::model::Json args = sov::model::Json::object()) {
   return sov::control::call(dir.file("control.sock"), {command, std::move(args)}, 5s);
+}
+
+// The states of the scans in the daemon's store, read beside it (read-only); empty when the
+// store cannot be read yet.
+std::vector<sov::store::ScanState> scan_states(const TempDir& dir) {
+  sov::store::StoreOptions ro;
+  ro.read_only = true;
+  std::vector<sov::store::ScanState> out;
+  auto st = sov::store::Store::open(dir.file("state.db"), ro);
+  if (!st) return out;
+  auto scans = (*st)->scans();
+  if (!scans) return out;
+  for (const auto& s : *scans) out.push_back(s.state);
+  return out;
+}
+
+bool has_state(const std::vector<sov::store::ScanState>& states, sov::store::ScanState want) {
+  return std::find(states.begin(), states.end(), want) != states.end();
 }
 
 int batches(const TempDir& dir) {
@@ -150,14 +169,9 @@ TEST(Lifecycle, SigtermDuringAProbeExitsZeroWithinTheProbeDeadline) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 6s);
   EXPECT_THAT(d.log(), HasSubstr("daemon.stopped"));
   // What the batch recorded is committed and the scan complete.
-  sov::store::StoreOptions ro;
-  ro.read_only = true;
-  auto st = sov::store::Store::open(dir.file("state.db"), ro);
-  ASSERT_TRUE(st);
-  auto scans = (*st)->scans();
-  ASSERT_TRUE(scans);
-  ASSERT_FALSE(scans->empty());
-  for (const auto& s : *scans) EXPECT_NE(s.state, sov::store::ScanState::kRunning);
+  auto states = scan_states(dir);
+  ASSERT_FALSE(states.empty());
+  EXPECT_FALSE(has_state(states, sov::store::ScanState::kRunning));
 }
 
 TEST(Lifecycle, SigkillMidScanThenRestartMarksTheScanInterruptedAndKeepsCommittedTargets) {
@@ -174,13 +188,7 @@ TEST(Lifecycle, SigkillMidScanThenRestartMarksTheScanInterruptedAndKeepsCommitte
     // the batch is handed to the worker, which a loaded machine may not have run yet).
     bool running = false;
     for (int i = 0; i < 500 && !running; ++i) {
-      sov::store::StoreOptions ro;
-      ro.read_only = true;
-      if (auto st = sov::store::Store::open(dir.file("state.db"), ro)) {
-        if (auto scans = (*st)->scans()) {
-          for (const auto& s : *scans) running |= s.state == sov::store::ScanState::kRunning;
-        }
-      }
+      running = has_state(scan_states(dir), sov::store::ScanState::kRunning);
       if (!running) std::this_thread::sleep_for(20ms);
     }
     ASSERT_TRUE(running) << d.log();
@@ -190,15 +198,7 @@ TEST(Lifecycle, SigkillMidScanThenRestartMarksTheScanInterruptedAndKeepsCommitte
   DaemonProcess again(dir);
   again.start(cfg);
   ASSERT_TRUE(again.wait_notify("READY=1", 20s)) << again.log();
-  sov::store::StoreOptions ro;
-  ro.read_only = true;
-  auto st = sov::store::Store::open(dir.file("state.db"), ro);
-  ASSERT_TRUE(st);
-  auto scans = (*st)->scans();
-  ASSERT_TRUE(scans);
-  bool interrupted = false;
-  for (const auto& s : *scans) interrupted |= s.state == sov::store::ScanState::kInterrupted;
-  EXPECT_TRUE(interrupted);
+  EXPECT_TRUE(has_state(scan_states(dir), sov::store::ScanState::kInterrupted));
   again.signal(SIGTERM);
   EXPECT_EQ(again.wait_exit(40s), 0);
 }
